@@ -1,0 +1,1 @@
+"""Platform adapters: translate payloads, render neutral messages, transport."""

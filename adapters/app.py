@@ -1,0 +1,76 @@
+"""The composition root: the one place that creates and wires everything learnbot runs on.
+
+Entry points (`learnbot chat`, `learnbot serve`, tests) call `build_app(settings)`, register the adapters they
+need on `app.notifier`, and close the app when done. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.catalog import Catalog
+from bot.clock import Clock, SystemClock
+from bot.core import LearnBot
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import current_revision, head_revision, upgrade
+from bot.directory import Directory, TenantDefaults
+from bot.features import install_core_features
+from bot.learning_log import LearningLog
+from bot.ports import Notifier
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    catalog: Catalog
+    notifier: Notifier
+    bot: LearnBot
+    learning_log: LearningLog
+
+    async def prepare_database(self, *, migrate: bool | None = None) -> None:
+        """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
+        because several replicas starting at once should not each run migrations."""
+        if migrate if migrate is not None else self.settings.is_sqlite:
+            _ensure_sqlite_directory(self.settings.database_url)
+            await upgrade(self.engine)
+            return
+        current, head = await current_revision(self.engine), head_revision(self.settings.database_url)
+        if current != head:
+            raise SchemaOutOfDate(f"database is at revision {current}, code needs {head}: run `learnbot db upgrade`")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    clock = clock or SystemClock()
+    catalog = catalog or Catalog.load()
+    notifier = Notifier()
+    directory = Directory(TenantDefaults(language=settings.default_language, timezone=settings.default_timezone))
+    bot = LearnBot(sessions, catalog, clock, directory, notifier)
+    learning_log = LearningLog()
+    install_core_features(bot, learning_log)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log)

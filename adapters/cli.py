@@ -1,0 +1,132 @@
+"""`learnbot …`: the command line. Configures logging, reads settings once, runs the chosen entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from adapters.app import SchemaOutOfDate, build_app
+from bot.catalog import normalize_language
+from bot.settings import DEFAULT_DATABASE_URL, Settings
+
+DESCRIPTION = """\
+learnbot turns learning into a daily team habit in Slack, Microsoft Teams and your terminal:
+reflection nudges, retros, mentoring check-ins and a searchable learning log.
+"""
+
+EPILOG = f"""\
+configuration comes from the environment or a .env file in the working directory:
+  DATABASE_URL       SQLAlchemy async URL (default {DEFAULT_DATABASE_URL})
+  DEFAULT_LANGUAGE   da, sv or en for members who have not chosen (default en)
+  DEFAULT_TIMEZONE   IANA zone for new teams (default Europe/Copenhagen)
+  LOG_LEVEL          DEBUG, INFO, WARNING… (default INFO)
+see README.md for the Slack and Teams settings.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="learnbot",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to learnbot in this terminal (local team, SQLite by default, no accounts)",
+        description="Talk to learnbot as a member of a local team. Type help inside the chat for what it "
+        "understands; press a button by typing its number; :as NAME switches member, :quit leaves. "
+        "Input may be piped from a file, one message per line; the chat ends at the end of input.",
+    )
+    chat.add_argument("--as", dest="name", default=None, help="member to speak as (default: your login name)")
+    chat.add_argument("--team", default="Local team", help="name of the local team (default: %(default)s)")
+    chat.add_argument("--no-color", action="store_true", help="plain output without terminal colours")
+
+    db = commands.add_parser("db", help="database migrations", description="Manage the database schema.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="<action>", required=True)
+    up = db_commands.add_parser("upgrade", help="apply migrations (default: to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_commands.add_parser("downgrade", help="revert migrations to REVISION (e.g. base)")
+    down.add_argument("revision")
+    db_commands.add_parser("current", help="print the database's revision and the code's newest")
+    return parser
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.console.adapter import ConsoleAdapter
+    from adapters.console.chat import ConsoleChat, stdin_reader
+    from adapters.console.render import Style
+
+    interactive = sys.stdin.isatty()
+    app = build_app(settings)
+    try:
+        await app.prepare_database()
+        adapter = ConsoleAdapter(sys.stdout, Style(color=sys.stdout.isatty() and not args.no_color))
+        app.notifier.register(adapter)
+        await adapter.start(app.bot)
+        language = normalize_language(settings.default_language) or "en"
+        chat = ConsoleChat(
+            app.bot,
+            adapter,
+            app.catalog.translator(language),
+            sys.stdout,
+            name=args.name or _login_name(),
+            team=args.team,
+            echo=not interactive,
+        )
+        await chat.run(stdin_reader(interactive))
+        await adapter.stop()
+    finally:
+        await app.close()
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "me"
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
+
+    app = build_app(settings)
+    try:
+        if args.db_command == "upgrade":
+            await upgrade(app.engine, args.revision)
+            print(f"database at {await current_revision(app.engine)}")
+        elif args.db_command == "downgrade":
+            await downgrade(app.engine, args.revision)
+            print(f"database at {await current_revision(app.engine)}")
+        else:
+            print(f"database: {await current_revision(app.engine)}  code: {head_revision(settings.database_url)}")
+    finally:
+        await app.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    # The chat owns the terminal: only problems are logged there.
+    level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runners = {"chat": _chat, "db": _db}
+    try:
+        return asyncio.run(runners[args.command](settings, args))
+    except SchemaOutOfDate as error:
+        print(f"learnbot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The terminal adapter: `learnbot chat` talks to the core as one member of a local team."""

@@ -1,0 +1,160 @@
+"""The terminal chat loop: lines in (typed or piped), the core's replies out."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from adapters.console.adapter import PLATFORM, ConsoleAdapter
+from bot.catalog import Translator
+from bot.model import (
+    ConversationKind,
+    ConversationRef,
+    FormValue,
+    InboundAction,
+    InboundMessage,
+    Input,
+    OutboundMessage,
+    SentRef,
+    UserRef,
+)
+from bot.ports import InboundHandler
+
+ReadLine = Callable[[str], Awaitable[str | None]]
+TEAM_ID = "local"
+_YES = {"y", "yes", "j", "ja", "1", "true"}
+
+
+def user_id_for(name: str) -> str:
+    return re.sub(r"\s+", "-", name.strip().casefold()) or "me"
+
+
+def stdin_reader(interactive: bool) -> ReadLine:
+    """Read a line without blocking the event loop, so proactive messages can print meanwhile."""
+
+    async def read(prompt: str) -> str | None:
+        if interactive:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+        line = await asyncio.to_thread(sys.stdin.readline)
+        return None if line == "" else line.rstrip("\n")
+
+    return read
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        handler: InboundHandler,
+        adapter: ConsoleAdapter,
+        t: Translator,
+        out: TextIO,
+        *,
+        name: str,
+        team: str,
+        echo: bool,
+    ) -> None:
+        self._handler = handler
+        self._adapter = adapter
+        self._t = t
+        self._out = out
+        self._echo = echo  # piped input is echoed so a transcript reads like a conversation
+        self._team = team
+        self._room = ConversationRef(PLATFORM, TEAM_ID, "team-room", ConversationKind.CHANNEL, name=team)
+        self.user = UserRef(PLATFORM, TEAM_ID, user_id_for(name), name)
+
+    def _say(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    async def run(self, read: ReadLine) -> None:
+        self._say(self._t("console.welcome", name=self.user.name, team=self._team) + "\n")
+        while (line := await read(f"{self.user.name}> ")) is not None:
+            if not line.strip():
+                continue
+            if self._echo:
+                self._say(f"{self.user.name}> {line}")
+            command = line.strip()
+            if command in (":quit", ":q", ":exit"):
+                break
+            if command.startswith(":as "):
+                self._switch(command[4:])
+                continue
+            await self._handle_line(line, read)
+        self._say(self._t("console.bye"))
+
+    def _switch(self, name: str) -> None:
+        name = name.strip() or "me"
+        self.user = UserRef(PLATFORM, TEAM_ID, user_id_for(name), name)
+        self._adapter.clear_choices()
+        self._say(self._t("console.switched", name=name) + "\n")
+
+    async def _handle_line(self, line: str, read: ReadLine) -> None:
+        choice = line.strip()
+        choices = list(self._adapter.choices)
+        self._adapter.clear_choices()
+        if choice.isdigit() and 1 <= int(choice) <= len(choices):
+            button, sent = choices[int(choice) - 1]
+            action = InboundAction(self.user, sent.conversation, button.action_id, button.value, source=sent)
+            await self._show(await self._handler.handle_action(action), sent.conversation, sent)
+        else:
+            message = InboundMessage(self.user, self._room, line)
+            await self._show(await self._handler.handle_message(message), self._room, None)
+        await self._fill_forms(read)
+
+    async def _show(
+        self, replies: list[OutboundMessage], conversation: ConversationRef, source: SentRef | None
+    ) -> None:
+        for reply in replies:
+            if reply.replace_source and source is not None:
+                await self._adapter.update(source, reply)
+            else:
+                await self._adapter.send(conversation, reply)
+
+    async def _fill_forms(self, read: ReadLine) -> None:
+        while self._adapter.forms:
+            form, sent = self._adapter.forms.pop(0)
+            self._say(self._t("console.form_intro"))
+            values: dict[str, FormValue] = {}
+            for field in form.inputs:
+                value = await self._ask(field, read)
+                if value is None:  # end of input in the middle of a form: nothing half-submitted
+                    return
+                values[field.id] = value
+            action = InboundAction(self.user, sent.conversation, form.action_id, form.value, values, source=sent)
+            self._adapter.clear_choices()
+            await self._show(await self._handler.handle_action(action), sent.conversation, sent)
+
+    async def _ask(self, field: Input, read: ReadLine) -> FormValue | None:
+        label = field.label + ("" if field.optional else " *")
+        if field.kind == "select":
+            for number, option in enumerate(field.options, 1):
+                self._say(f"  {number}) {option.label}")
+            while True:
+                answer = await read(f"{label} ({self._t('console.form_select')}): ")
+                if answer is None:
+                    return None
+                answer = answer.strip()
+                if not answer and (field.optional or field.initial is not None):
+                    return field.initial
+                if answer.isdigit() and 1 <= int(answer) <= len(field.options):
+                    return field.options[int(answer) - 1].value
+                self._say(self._t("console.form_invalid"))
+        if field.kind == "checkbox":
+            answer = await read(f"{label} ({self._t('console.form_checkbox')}): ")
+            if answer is None:
+                return None
+            return answer.strip().casefold() in _YES if answer.strip() else bool(field.initial)
+        if field.kind == "multiline":
+            self._say(label)
+            lines: list[str] = []
+            while (answer := await read("  ")) is not None and answer.strip() != ".":
+                lines.append(answer)
+            return "\n".join(lines) if lines else (field.initial if isinstance(field.initial, str) else "")
+        answer = await read(f"{label}: ")
+        if answer is None:
+            return None
+        return answer if answer.strip() else (field.initial if isinstance(field.initial, str) else "")

@@ -1,0 +1,1 @@
+"""learnbot's platform-neutral core."""

@@ -1,0 +1,1 @@
+"""The command grammar and the commands of the core features."""

@@ -1,0 +1,1 @@
+"""Storage: typed SQLAlchemy models, engine/session factory and migrations."""

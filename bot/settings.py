@@ -1,0 +1,41 @@
+"""Configuration from the environment (and `.env`), read once by the composition root."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./learnbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL; SQLite file in the working directory by default",
+    )
+    default_language: str = Field(default="en", description="Language for members who have not chosen one")
+    default_timezone: str = Field(default="Europe/Copenhagen", description="Time zone for new teams")
+    log_level: str = Field(default="INFO")
+
+    host: str = "0.0.0.0"
+    port: int = 3000
+
+    # Slack (single workspace: bot token + signing secret; many workspaces: client id/secret + signing secret)
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Microsoft Teams (Bot Framework)
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_tenant_id: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Alembic migrations for learnbot's database (run them with `learnbot db upgrade`)."""
