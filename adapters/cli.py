@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.app import SchemaOutOfDate, build_app
+from adapters.web import HalfConfigured, WebPlatform
 from bot.catalog import normalize_language
 from bot.settings import DEFAULT_DATABASE_URL, Settings
 
@@ -47,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="name", default=None, help="member to speak as (default: your login name)")
     chat.add_argument("--team", default="Local team", help="name of the local team (default: %(default)s)")
     chat.add_argument("--no-color", action="store_true", help="plain output without terminal colours")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP server for Slack and Teams (whichever is configured) with /healthz",
+        description="Serve learnbot over HTTP: Slack at /slack/events, Teams at /api/messages, health at "
+        "/healthz. Platforms start when their settings are present (see README); a half-configured platform "
+        "stops the server with an explanation.",
+    )
+    serve.add_argument("--host", default=None, help="interface to listen on (env HOST, default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=None, help="port (env PORT, default 3000)")
 
     db = commands.add_parser("db", help="database migrations", description="Manage the database schema.")
     db_commands = db.add_subparsers(dest="db_command", metavar="<action>", required=True)
@@ -94,6 +105,23 @@ def _login_name() -> str:
         return "me"
 
 
+def web_platforms() -> list[WebPlatform]:
+    """The platforms `serve` knows; each decides from the settings whether it runs."""
+    return []
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.web import serve
+
+    app = build_app(settings)
+    try:
+        await app.prepare_database()
+        await serve(app, web_platforms(), args.host or settings.host, args.port or settings.port)
+    finally:
+        await app.close()
+    return 0
+
+
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 
@@ -118,10 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runners = {"chat": _chat, "db": _db}
+    runners = {"chat": _chat, "serve": _serve, "db": _db}
     try:
         return asyncio.run(runners[args.command](settings, args))
-    except SchemaOutOfDate as error:
+    except (SchemaOutOfDate, HalfConfigured) as error:
         print(f"learnbot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

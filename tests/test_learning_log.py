@@ -63,7 +63,7 @@ async def test_search_ranks_best_match_first_and_pages(app: App) -> None:
     first = await say(app.bot, "learnings testing")
     assert "(8)" in all_text(first)
     assert "regressions" in first[0].blocks[1].text  # type: ignore[union-attr]
-    more = [block for block in first[0].blocks if isinstance(block, Buttons)][0].buttons[0]
+    more = next(block for block in first[0].blocks if isinstance(block, Buttons)).buttons[0]
     assert json.loads(more.value) == {"q": "testing", "p": 2}
     second = await press(app.bot, more.action_id, more.value)
     assert "Page 2 of 2" in all_text(second)
@@ -90,7 +90,7 @@ async def test_hostile_search_text_is_only_words(app: App) -> None:
 
 async def test_undo_removes_only_own_entry(app: App) -> None:
     replies = await say(app.bot, "learned mistaken entry")
-    button = [block for block in replies[0].blocks if isinstance(block, Buttons)][0].buttons[0]
+    button = next(block for block in replies[0].blocks if isinstance(block, Buttons)).buttons[0]
     assert "not yours" in all_text(await press(app.bot, button.action_id, button.value, who="bo"))
     undone = await press(app.bot, button.action_id, button.value)
     assert undone[0].replace_source and "Removed" in all_text(undone)
