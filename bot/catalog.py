@@ -89,7 +89,7 @@ class Catalog:
     def has(self, key: str) -> bool:
         return key in self._entries[FALLBACK_LANGUAGE]
 
-    def text(self, language: str, key: str, **params: object) -> str:
+    def text(self, language: str, key: str, /, **params: object) -> str:
         value = self.raw(language, key)
         if not isinstance(value, str):
             raise TypeError(f"catalog entry {key!r} is a list; use questions()")
@@ -110,7 +110,7 @@ class Translator:
     catalog: Catalog
     language: str
 
-    def __call__(self, key: str, **params: object) -> str:
+    def __call__(self, key: str, /, **params: object) -> str:
         return self.catalog.text(self.language, key, **params)
 
     def questions(self, key: str) -> list[str]:

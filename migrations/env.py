@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, pool
@@ -11,24 +10,11 @@ from sqlalchemy import Connection, pool
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
 from bot.db.engine import create_engine
+from bot.db.migrate import include_name
 from bot.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata
-
-# Full-text search is built per dialect in raw SQL (FTS5 tables on SQLite, a generated tsvector column on
-# PostgreSQL); the models do not describe it, so autogenerate must not try to drop it.
-_SEARCH_TABLES = ("learnings_fts",)
-_SEARCH_COLUMNS = {"search_vector"}
-_SEARCH_INDEXES = {"ix_learnings_search_vector"}
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    if type_ == "table" and name is not None and name.startswith(_SEARCH_TABLES):
-        return False
-    if type_ == "index" and name in _SEARCH_INDEXES:
-        return False
-    return not (type_ == "column" and name in _SEARCH_COLUMNS)
 
 
 def run_migrations(connection: Connection) -> None:

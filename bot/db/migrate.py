@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +16,22 @@ import migrations
 
 # Any constant works; it only has to be the same for every replica racing to migrate the same database.
 _PG_MIGRATION_LOCK = 7_146_055_031
+
+
+# Full-text search is built per dialect in raw SQL (FTS5 tables on SQLite, a generated tsvector column on
+# PostgreSQL); the models do not describe it, so autogenerate must not try to drop it.
+_SEARCH_TABLES = ("learnings_fts",)
+_SEARCH_COLUMNS = {"search_vector"}
+_SEARCH_INDEXES = {"ix_learnings_search_vector"}
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic filter: everything but the full-text search objects."""
+    if type_ == "table" and name is not None and name.startswith(_SEARCH_TABLES):
+        return False
+    if type_ == "index" and name in _SEARCH_INDEXES:
+        return False
+    return not (type_ == "column" and name in _SEARCH_COLUMNS)
 
 
 def alembic_config(url: str) -> Config:

@@ -1,0 +1,106 @@
+"""The command line as a new user meets it: help texts and a piped terminal chat on the default SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LEARNBOT = [sys.executable, "-m", "adapters.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(
+    args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEFAULT_LANGUAGE"}}
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return subprocess.run(
+        LEARNBOT + args, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env=environment
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], ["chat", "serve", "db", "DATABASE_URL"]),
+        (["chat"], ["--as", "--team", ":quit", "piped"]),
+        (["serve"], ["--host", "--port", "/healthz"]),
+        (["db"], ["upgrade", "downgrade", "current"]),
+        (["db", "upgrade"], ["revision"]),
+    ],
+)
+def test_every_command_documents_itself(tmp_path: Path, args: list[str], expected: list[str]) -> None:
+    result = run([*args, "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    for word in expected:
+        assert word in result.stdout
+
+
+def test_piped_chat_on_default_sqlite_answers_the_quick_start_conversation(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "help",
+            "learned Git bisect finds the bad commit fast #git",
+            "learnings",
+            "learnings git",
+            "language da",
+            "help",
+        ]
+    )
+    result = run(["chat", "--as", "Anna"], tmp_path, script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (tmp_path / "learnbot.db").exists()  # zero configuration: a SQLite file in the working directory
+    assert "learnbot – what I can do" in out
+    assert "Saved to the learning log with #git" in out
+    assert "Your learnings (1 in all)" in out
+    assert "Learnings matching “git” (1)" in out
+    assert "Fint, fra nu af taler jeg dansk med dig." in out
+    assert out.rstrip().splitlines()[-1]  # ends with a goodbye, not a traceback
+    assert "learnbot – det kan jeg" in out.split("language da", 1)[1]
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_remembers_between_runs_and_switches_members(tmp_path: Path) -> None:
+    run(["chat", "--as", "Anna"], tmp_path, "learned Pairing spreads knowledge #pairing\n")
+    result = run(["chat", "--as", "Bo"], tmp_path, "learnings pairing\n:as Cleo\nlearnings\n")
+    assert "Pairing spreads knowledge" in result.stdout
+    assert "You are now Cleo." in result.stdout
+    assert "You have not logged anything yet" in result.stdout
+
+
+def test_buttons_are_pressed_by_number(tmp_path: Path) -> None:
+    result = run(["chat"], tmp_path, "learned oops wrong entry\n1\nlearnings\n")
+    assert "[1] Undo" in result.stdout
+    assert "Removed from the learning log." in result.stdout
+    assert "You have not logged anything yet" in result.stdout
+
+
+def test_db_commands_upgrade_and_report(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    upgraded = run(["db", "upgrade"], tmp_path, env={"DATABASE_URL": url})
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = run(["db", "current"], tmp_path, env={"DATABASE_URL": url})
+    revision = current.stdout.split()[1]
+    assert current.stdout.strip() == f"database: {revision}  code: {revision}"
+
+
+def test_core_does_not_import_platforms_or_adapters() -> None:
+    offenders = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            words = line.strip().split()
+            if words[:1] in (["import"], ["from"]) and words[1].split(".")[0] in {
+                "slack_bolt",
+                "slack_sdk",
+                "botbuilder",
+                "botframework",
+                "adapters",
+            }:
+                offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert offenders == []

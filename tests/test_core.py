@@ -1,0 +1,120 @@
+"""The core's routing: first contact, language, help for bad input, actions, interceptors."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from adapters.app import App
+from bot.db.models import Conversation, Member, Tenant
+from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile
+from bot.turn import Turn
+from tests.support import ROOM, RecordingAdapter, all_text, press, say, user
+
+
+async def test_first_contact_takes_name_language_timezone_and_role_from_the_platform(app: App) -> None:
+    adapter = RecordingAdapter()
+    adapter.profiles["U-sofie"] = Profile("Sofie Holm", "da-DK", "Europe/Copenhagen", is_manager=True)
+    app.notifier.register(adapter)
+    replies = await say(app.bot, "help", who="sofie")
+    assert "learnbot – det kan jeg" in all_text(replies)
+    async with app.sessions() as session:
+        member = (await session.scalars(select(Member))).one()
+        assert (member.display_name, member.language, member.timezone, member.role) == (
+            "Sofie Holm",
+            "da",
+            "Europe/Copenhagen",
+            "manager",
+        )
+
+
+async def test_profile_failure_does_not_lose_the_message(app: App) -> None:
+    class Broken(RecordingAdapter):
+        async def fetch_profile(self, user: object) -> Profile | None:
+            raise RuntimeError("users.info down")
+
+    app.notifier.register(Broken())
+    assert "Saved" in all_text(await say(app.bot, "learned still saved"))
+
+
+async def test_tenant_member_and_conversation_are_created_once(app: App) -> None:
+    for _ in range(3):
+        await say(app.bot, "help")
+    async with app.sessions() as session:
+        assert len((await session.scalars(select(Tenant))).all()) == 1
+        assert len((await session.scalars(select(Member))).all()) == 1
+        conversation = (await session.scalars(select(Conversation))).one()
+        assert (conversation.kind, conversation.name) == ("channel", "team-room")
+
+
+async def test_conversation_reference_is_refreshed(app: App) -> None:
+    await say(app.bot, "help", where=ConversationRef("test", "T1", "C-room", raw={"serviceUrl": "old"}))
+    await say(app.bot, "help", where=ConversationRef("test", "T1", "C-room", raw={"serviceUrl": "new"}))
+    async with app.sessions() as session:
+        assert (await session.scalars(select(Conversation))).one().reference == {"serviceUrl": "new"}
+
+
+async def test_language_is_remembered_and_unknown_language_explains(app: App) -> None:
+    assert "taler jeg dansk" in all_text(await say(app.bot, "language da"))
+    assert "Jeg taler dansk med dig" in all_text(await say(app.bot, "language"))
+    refused = all_text(await say(app.bot, "language klingon"))
+    assert "Jeg taler ikke “klingon”" in refused and "language <da|sv|en>" in refused
+    assert "pratar jag svenska" in all_text(await say(app.bot, "sprog sv"))
+
+
+async def test_timezone_set_shows_local_time_and_suggests_near_misses(app: App) -> None:
+    # The test clock is 08:00 UTC, which is 09:00 in Stockholm in November.
+    assert "Europe/Stockholm (it is 09:00 there)" in all_text(await say(app.bot, "timezone europe/stockholm"))
+    assert "Did you mean Europe/Stockholm?" in all_text(await say(app.bot, "timezone Europe/Stokholm"))
+    assert "not a time zone I know" in all_text(await say(app.bot, "timezone Mars/Olympus_Mons"))
+    assert "Your time zone is Europe/Stockholm" in all_text(await say(app.bot, "timezone"))
+
+
+async def test_unknown_command_gets_help_for_the_nearest_command(app: App) -> None:
+    text = all_text(await say(app.bot, "lerned something"))
+    assert "Did you mean learned?" in text and "learned <what you learned>" in text
+    text = all_text(await say(app.bot, "what is this"))
+    assert "I don't know the command “what”" in text and "learnings [search words]" in text
+
+
+async def test_help_for_one_command_and_for_an_unknown_one(app: App) -> None:
+    assert "Examples: learnings · learnings git" in all_text(await say(app.bot, "help learnings"))
+    assert "Did you mean timezone?" in all_text(await say(app.bot, "help timezon"))
+
+
+async def test_every_reply_to_bad_input_is_private(app: App) -> None:
+    for text in ["", "zzz", "learned", "timezone nowhere", "x" * 40_001]:
+        replies = await say(app.bot, text)
+        assert replies and all(reply.private for reply in replies), text
+
+
+async def test_stale_buttons_answer_clearly(app: App) -> None:
+    assert "expired" in all_text(await press(app.bot, "no.such.action"))
+    assert "expired" in all_text(await press(app.bot, "learnings.page", "not json"))
+
+
+async def test_unaddressed_messages_are_ignored_unless_intercepted(app: App) -> None:
+    assert await say(app.bot, "help", addressed=False) == []
+
+    async def answers(turn: Turn, message: object) -> list[OutboundMessage] | None:
+        return [OutboundMessage.plain("thanks")] if turn.thread_id == "prompt-1" else None
+
+    app.bot.intercept(answers)
+    assert all_text(await say(app.bot, "my answer", addressed=False, thread_id="prompt-1")) == "thanks\nthanks"
+    assert "learnbot – what I can do" in all_text(await say(app.bot, "help"))
+
+
+async def test_managers_only_commands_are_refused_to_members(app: App) -> None:
+    async def secret(turn: Turn, args: str) -> list[OutboundMessage]:
+        return [OutboundMessage.plain("ok")]
+
+    app.bot.command("secret", secret, manager_only=True)
+    assert "Only managers can use secret." in all_text(await say(app.bot, "secret"))
+
+
+async def test_direct_conversations_are_stored_as_direct(app: App) -> None:
+    dm = ConversationRef("test", "T1", "D-anna", ConversationKind.DIRECT)
+    await say(app.bot, "help", where=dm)
+    async with app.sessions() as session:
+        kinds = {c.platform_conversation_id: c.kind for c in (await session.scalars(select(Conversation)))}
+    assert kinds == {"D-anna": "direct"}
+    assert user("anna").id == "U-anna" and ROOM.id == "C-room"
