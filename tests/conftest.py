@@ -106,3 +106,9 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+def pytest_report_header() -> str:
+    return (
+        f"learnbot test database: {'PostgreSQL ' + POSTGRES_URL if on_postgres() else 'SQLite (a fresh file per test)'}"
+    )
