@@ -105,12 +105,15 @@ class LearnBot:
         self, session: AsyncSession, user: UserRef, where: ConversationRef, hint: Profile | None
     ) -> Turn:
         now = self.clock.now()
-        tenant = await self.directory.tenant(session, user.platform, user.tenant, now)
-        member = await self.directory.find_member(session, tenant, user)
+        tenant = await self.directory.find_tenant(session, user.platform, user.tenant)
+        member = await self.directory.find_member(session, tenant, user) if tenant else None
         if member is None:
             # First contact: ask the platform who this is (name, locale, time zone, admin) once, then remember.
+            # Asked before anything is written, so no database lock is held while the platform answers.
             profile = await self._profile(user) or hint
+            tenant = tenant or await self.directory.tenant(session, user.platform, user.tenant, now)
             member, _ = await self.directory.member(session, tenant, user, profile, now)
+        assert tenant is not None
         conversation = await self.directory.conversation(session, tenant, where, now)
         translator = self.catalog.translator(member_language(member))
         return Turn(session, tenant, member, conversation, user, where, translator, now)

@@ -43,7 +43,13 @@ class Directory:
     def __init__(self, defaults: TenantDefaults) -> None:
         self._defaults = defaults
 
+    async def find_tenant(self, session: AsyncSession, platform: str, external_id: str) -> Tenant | None:
+        return await session.scalar(
+            select(Tenant).where(Tenant.platform == platform, Tenant.external_id == external_id)
+        )
+
     async def tenant(self, session: AsyncSession, platform: str, external_id: str, now: datetime) -> Tenant:
+        """The tenant, created with the defaults on first sight."""
         query = select(Tenant).where(Tenant.platform == platform, Tenant.external_id == external_id)
         tenant = await session.scalar(query)
         if tenant is None:
