@@ -25,7 +25,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import Learning, Member, Tenant
 from bot.learning_log import LearningLog
 
-WORDS = [
+COMMON = [
     "retrospective",
     "pairing",
     "review",
@@ -41,7 +41,6 @@ WORDS = [
     "agenda",
     "customer",
     "design",
-    "sketch",
     "prototype",
     "metrics",
     "alert",
@@ -52,26 +51,23 @@ WORDS = [
     "demo",
     "estimate",
     "backlog",
-    "kanban",
-    "coffee",
-    "lunch",
-    "planning",
-    "sprint",
     "release",
-    "bisect",
-    "commit",
-    "branch",
-    "merge",
-    "conflict",
 ]
-QUERIES = ["retrospective", "bisect commit", "mentoring feedback", "rollback incident", "onboarding docs"]
+# A long tail of rarer words, as in real notes: each appears in roughly 0.02 % of the entries.
+_SYLLABLES = ["ka", "lo", "mi", "ru", "te", "sa", "no", "vi", "de", "pu", "fe", "go", "ha", "ji", "be", "zo"]
+RARE = [a + b + c + d for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES for d in _SYLLABLES[:8]]
+
+_RARE_SET = set(RARE)
 
 
 def sentence(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))) + f" #{rng.choice(WORDS)}"
+    words = rng.sample(COMMON, 3) + rng.sample(RARE, 5)
+    rng.shuffle(words)
+    return " ".join(words) + f" #{rng.choice(COMMON)}"
 
 
-async def fill(url: str, total: int, rng: random.Random) -> None:
+async def fill(url: str, total: int, rng: random.Random) -> set[str]:
+    """A fresh log of `total` entries; returns the rare words it used."""
     engine = create_engine(url)
     await upgrade(engine)
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -88,45 +84,49 @@ async def fill(url: str, total: int, rng: random.Random) -> None:
             insert(Member).values(id=1, tenant_id=1, platform_user_id="U", role="member", created_at=now)
         )
     batch = 20_000
+    used: set[str] = set()
     for start in range(0, total, batch):
+        texts = [sentence(rng) for _ in range(min(batch, total - start))]
+        used.update(word for line in texts[:50] for word in line.split() if word in _RARE_SET)
         rows = [
             {
                 "tenant_id": 1,
                 "member_id": 1,
-                "text": sentence(rng),
+                "text": body,
                 "language": "en",
                 "created_at": now + timedelta(seconds=start + i),
             }
-            for i in range(min(batch, total - start))
+            for i, body in enumerate(texts)
         ]
         async with engine.begin() as connection:
             await connection.execute(insert(Learning), rows)
     async with engine.begin() as connection:
         await connection.execute(text("ANALYZE"))
     await engine.dispose()
+    return used
 
 
-async def time_searches(url: str, queries: int) -> tuple[float, float]:
-    """Median seconds for (full-text search via LearningLog, bare LIKE scan)."""
+async def median_times(url: str, queries: list[str]) -> tuple[float, float]:
+    """Median seconds over `queries` for (full-text search via LearningLog, bare LIKE scan)."""
     engine = create_engine(url)
     sessions = create_sessionmaker(engine)
     log = LearningLog()
     fts, like = [], []
-    for i in range(queries):
-        query = QUERIES[i % len(QUERIES)]
+    for query in queries:
         async with sessions() as session:
             started = time.perf_counter()
             page = await log.search(session, 1, query)
             fts.append(time.perf_counter() - started)
-            assert page.total > 0
+            assert page.total > 0, query
             started = time.perf_counter()
-            pattern = f"%{query.split()[0]}%"
+            pattern = {"p": f"%{query}%"}
             await session.execute(
                 text("SELECT id FROM learnings WHERE tenant_id = 1 AND text LIKE :p ORDER BY created_at DESC LIMIT 5"),
-                {"p": pattern},
+                pattern,
             )
             await session.scalar(
-                text("SELECT count(*) FROM learnings WHERE tenant_id = 1 AND text LIKE :p"), {"p": pattern}
+                text("SELECT count(*) FROM (SELECT 1 FROM learnings WHERE tenant_id = 1 AND text LIKE :p LIMIT 1001)"),
+                pattern,
             )
             like.append(time.perf_counter() - started)
     await engine.dispose()
@@ -137,24 +137,27 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--queries", type=int, default=20)
     args = parser.parse_args()
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as directory:
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{directory}/bench.db"
-        results = {}
+        selective = {}
         for size in (args.small, args.large):
             started = time.perf_counter()
-            await fill(url, size, rng)
+            used = await fill(url, size, rng)
             filled = time.perf_counter() - started
-            results[size] = await time_searches(url, args.queries)
+            words = rng.sample(sorted(used), args.queries)
+            selective[size] = await median_times(url, words)
+            common = await median_times(url, COMMON[: max(3, args.queries // 5)])
             print(
-                f"{size:>9,} entries: filled in {filled:6.1f}s; search p50 {results[size][0] * 1000:8.2f} ms; "
-                f"LIKE scan p50 {results[size][1] * 1000:8.2f} ms"
+                f"{size:>9,} entries (filled in {filled:5.1f}s): rare word p50 {selective[size][0] * 1000:7.2f} ms "
+                f"(LIKE scan {selective[size][1] * 1000:7.2f} ms); common word p50 {common[0] * 1000:7.2f} ms "
+                f"(LIKE scan {common[1] * 1000:7.2f} ms)"
             )
-        small, large = results[args.small][0], results[args.large][0]
-        print(f"search time large/small: {large / small:.2f} (target <= 3)")
-        print(f"search time / LIKE scan at {args.large:,}: {large / results[args.large][1]:.3f}")
+        small, large = selective[args.small][0], selective[args.large][0]
+        print(f"rare-word search time {args.large:,}/{args.small:,} entries: {large / small:.2f} (target <= 3)")
+        print(f"rare-word search time / LIKE scan at {args.large:,}: {large / selective[args.large][1]:.3f}")
 
 
 if __name__ == "__main__":

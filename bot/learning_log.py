@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.db.models import Learning, LearningTag
-from bot.learning_search import search_ids
+from bot.learning_search import MAX_COUNTED, search_ids
 
 PAGE_SIZE = 5
 MAX_TAG_LENGTH = 100
@@ -38,6 +38,11 @@ class LearningPage:
     @property
     def has_more(self) -> bool:
         return self.page * PAGE_SIZE < self.total
+
+    @property
+    def total_label(self) -> str:
+        """The count as shown: exact, or "1000+" where counting stopped."""
+        return f"{MAX_COUNTED}+" if self.total > MAX_COUNTED else str(self.total)
 
 
 class LearningLog:

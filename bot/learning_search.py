@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _WORD = re.compile(r"\w+")
 MAX_QUERY_WORDS = 16
+# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+".
+MAX_COUNTED = 1000
 
 
 def query_words(query: str) -> list[str]:
@@ -23,7 +25,7 @@ def query_words(query: str) -> list[str]:
 async def search_ids(
     session: AsyncSession, tenant_id: int, query: str, *, offset: int, limit: int
 ) -> tuple[list[int], int]:
-    """Ids of matching learnings for one page, best first, and the number of matches in all."""
+    """Ids of matching learnings for one page, best first, and the number of matches (at most MAX_COUNTED + 1)."""
     words = query_words(query)
     if not words:
         return [], 0
@@ -40,7 +42,10 @@ async def _search_sqlite(
     where = "learnings_fts MATCH :match AND l.tenant_id = :tenant"
     params = {"match": match, "tenant": tenant_id}
     total = await session.scalar(
-        text(f"SELECT count(*) FROM learnings_fts JOIN learnings l ON l.id = learnings_fts.rowid WHERE {where}"),
+        text(
+            "SELECT count(*) FROM (SELECT 1 FROM learnings_fts JOIN learnings l ON l.id = learnings_fts.rowid "
+            f"WHERE {where} LIMIT {MAX_COUNTED + 1})"
+        ),
         params,
     )
     rows = await session.execute(
@@ -65,7 +70,9 @@ async def _search_postgresql(
 ) -> tuple[list[int], int]:
     params = {"q": words, "tenant": tenant_id}
     where = f"tenant_id = :tenant AND search_vector @@ {_PG_QUERY}"
-    total = await session.scalar(text(f"SELECT count(*) FROM learnings WHERE {where}"), params)
+    total = await session.scalar(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM learnings WHERE {where} LIMIT {MAX_COUNTED + 1}) AS matches"), params
+    )
     rows = await session.execute(
         text(
             f"SELECT id FROM learnings WHERE {where} "

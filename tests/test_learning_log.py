@@ -115,3 +115,23 @@ def test_extract_tags() -> None:
         "code-review",
         "læring",
     ]
+
+
+async def test_counting_stops_at_a_thousand_matches(app: App) -> None:
+    await say(app.bot, "learned seed entry about kanban")
+    async with app.sessions() as session:
+        seed = (await session.scalars(select(Learning))).one()
+        session.add_all(
+            Learning(
+                tenant_id=seed.tenant_id,
+                member_id=seed.member_id,
+                text=f"kanban note {number}",
+                language="en",
+                created_at=app.clock.now(),
+            )
+            for number in range(1001)
+        )
+        await session.commit()
+    text = all_text(await say(app.bot, "learnings kanban"))
+    assert "Learnings matching “kanban” (1000+)" in text
+    assert "Page 1 of 200+" in text

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.directory import member_timezone
 from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
+from bot.learning_search import MAX_COUNTED
 from bot.model import Block, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
 from bot.turn import Turn, UsageError
 
@@ -82,7 +83,7 @@ class LearningCommands:
     async def _page(self, turn: Turn, query: str, page: int) -> OutboundMessage:
         if query:
             result = await self._log.search(turn.session, turn.tenant.id, query, page)
-            title = turn.t("learnings.search_title", query=_snippet(query)[:80], total=result.total)
+            title = turn.t("learnings.search_title", query=_snippet(query)[:80], total=result.total_label)
             empty = turn.t("learnings.search_empty", query=_snippet(query)[:80])
         else:
             result = await self._log.recent(turn.session, turn.member.id, page)
@@ -100,8 +101,9 @@ class LearningCommands:
             when = learning.created_at.astimezone(zone).strftime("%Y-%m-%d")
             blocks.append(Text(_snippet(learning.text)))
             blocks.append(Context(turn.t("learnings.byline", author=author, date=when, id=learning.id)))
-        pages = -(-result.total // PAGE_SIZE)
-        blocks.append(Context(turn.t("learnings.page_of", page=result.page, pages=pages)))
+        pages = -(-min(result.total, MAX_COUNTED) // PAGE_SIZE)
+        pages_label = f"{pages}+" if result.total > MAX_COUNTED else str(pages)
+        blocks.append(Context(turn.t("learnings.page_of", page=result.page, pages=pages_label)))
         if result.has_more:
             state = json.dumps({"q": query, "p": result.page + 1}, ensure_ascii=False)
             blocks.append(Buttons((Button(turn.t("learnings.more"), "learnings.page", state),)))
