@@ -8,13 +8,15 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection, pool
 
+from adapters.slack.store_tables import slack_metadata
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 from bot.settings import Settings
 
 config = context.config
-target_metadata = Base.metadata
+# slack_sdk's OAuth installation/state tables live in their own MetaData (bot/ stays free of Slack).
+target_metadata = [Base.metadata, slack_metadata()]
 
 # Full-text search is built per dialect in raw SQL (FTS5 tables on SQLite, a generated tsvector column on
 # PostgreSQL); the models do not describe it, so autogenerate must not try to drop it.
