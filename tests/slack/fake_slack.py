@@ -30,6 +30,7 @@ class FakeSlack:
     server: TestServer | None = None
     users: dict[str, JsonObject] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -46,12 +47,13 @@ class FakeSlack:
     def of(self, method: str) -> list[JsonObject]:
         return [call.args for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[JsonObject]:
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[JsonObject]:
         """Poll until `count` calls of `method` arrived (the bot calls Slack after it acked)."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 while len(self.of(method)) < count:
-                    await asyncio.sleep(0.01)
+                    self._arrived.clear()
+                    await self._arrived.wait()
         except TimeoutError:
             seen = [call.method for call in self.calls]
             raise AssertionError(f"expected {count} {method} call(s), saw {seen}") from None
@@ -68,6 +70,10 @@ class FakeSlack:
         if self.server is not None:
             await self.server.close()
 
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._arrived.set()
+
     async def _args(self, request: web.Request) -> JsonObject:
         args: JsonObject = dict(request.query)
         if request.content_type == "application/json":
@@ -82,7 +88,7 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await request.json()
         problem = _invalid(args)
-        self.calls.append(Call(f"response_url:{request.match_info['name']}", args))
+        self._record(Call(f"response_url:{request.match_info['name']}", args))
         if problem:
             return web.Response(status=400, text=problem)
         return web.Response(text="ok")
@@ -90,7 +96,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
-        self.calls.append(Call(method, args))
+        self._record(Call(method, args))
         queued = self.failures.get(method)
         if queued:
             status, error = queued.pop(0)

@@ -151,6 +151,6 @@ async def test_undo_replaces_the_ephemeral_confirmation(slack: SlackRig) -> None
 async def test_rate_limited_reply_is_retried_after_retry_after(slack: SlackRig) -> None:
     slack.api.fail("chat.postEphemeral", "ratelimited", status=429)
     await slack.event(payload("message_im"))
-    await slack.api.wait_for("chat.postEphemeral", 2, timeout=10)
+    await slack.api.wait_for("chat.postEphemeral", 2, within=10)
     async with slack.app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Learning)) == 1
