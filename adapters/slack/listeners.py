@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import render, translate
+from adapters.slack.backlog import Backlog
 from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
 from adapters.slack.transport import SlackAdapter
 from bot.clock import Clock
@@ -27,8 +29,9 @@ JsonObject = dict[str, Any]
 
 
 class SlackListeners:
-    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock) -> None:
+    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog) -> None:
         self._bot = bot
+        self._backlog = backlog
         self._adapter = adapter
         self._clock = clock
         self._forms = PendingForms()
@@ -37,16 +40,25 @@ class SlackListeners:
 
     def register(self, app: AsyncApp) -> None:
         for command in translate.COMMAND_PREFIXES:
-            app.command(command)(self.on_command)
-        app.event("app_mention")(self.on_message_event)
-        app.event("message")(self.on_message_event)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.action(re.compile(".+"))(self.on_action)
-        app.view_submission("learnbot.form")(self.on_view_submission)
-        app.shortcut(translate.SAVE_SHORTCUT)(self.on_shortcut)
+            app.command(command)(self._later(self.on_command))
+        app.event("app_mention")(self._later(self.on_message_event))
+        app.event("message")(self._later(self.on_message_event))
+        app.event("app_home_opened")(self._later(self.on_home_opened))
+        app.action(re.compile(".+"))(self._later(self.on_action))
+        app.view_submission("learnbot.form")(self._later(self.on_view_submission))
+        app.shortcut(translate.SAVE_SHORTCUT)(self._later(self.on_shortcut))
 
-    async def on_command(self, ack: AsyncAck, body: JsonObject) -> None:
-        await ack()
+    def _later(self, handler: Callable[[JsonObject, str | None], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """A Bolt listener that acks, then queues `handler(body, bot_user_id)` on the backlog."""
+
+        async def listener(ack: AsyncAck, body: JsonObject, context: AsyncBoltContext) -> None:
+            await ack()
+            bot_user_id = context.bot_user_id
+            self._backlog.submit(lambda: handler(body, bot_user_id))
+
+        return listener
+
+    async def on_command(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         message = translate.slash_command(body)
         origin = Origin(
             team_id=message.user.tenant,
@@ -57,10 +69,10 @@ class SlackListeners:
         )
         await self._replies.deliver(origin, await self._bot.handle_message(message))
 
-    async def on_message_event(self, body: JsonObject, context: AsyncBoltContext) -> None:
+    async def on_message_event(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         if not await self._first_time(body):
             return
-        message = translate.event_message(body, context.bot_user_id)
+        message = translate.event_message(body, bot_user_id)
         if message is None:
             return
         event = body.get("event") or {}
@@ -73,7 +85,7 @@ class SlackListeners:
         )
         await self._replies.deliver(origin, await self._bot.handle_message(message))
 
-    async def on_home_opened(self, body: JsonObject) -> None:
+    async def on_home_opened(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         event = body.get("event") or {}
         if event.get("tab") not in (None, "home") or not await self._first_time(body):
             return
@@ -88,8 +100,7 @@ class SlackListeners:
         except DeliveryError as error:
             log.error("could not publish App Home for %s: %s", member.id, error.reason)
 
-    async def on_action(self, ack: AsyncAck, body: JsonObject) -> None:
-        await ack()
+    async def on_action(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         if body.get("type") != "block_actions":
             return
         action = translate.block_action(body, await self._direct_if_needed(body))
@@ -117,14 +128,12 @@ class SlackListeners:
                 {"team_id": action.user.tenant, "event": {"user": action.user.id, "channel": action.conversation.id}}
             )
 
-    async def on_view_submission(self, ack: AsyncAck, body: JsonObject) -> None:
-        await ack()
+    async def on_view_submission(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         action = translate.view_submission(body, await self._direct_if_needed(body))
         origin = Origin(team_id=action.user.tenant, user_id=action.user.id, channel_id=action.conversation.id)
         await self._replies.deliver(origin, await self._bot.handle_action(action))
 
-    async def on_shortcut(self, ack: AsyncAck, body: JsonObject) -> None:
-        await ack()
+    async def on_shortcut(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         action = translate.message_shortcut(body)
         origin = Origin(
             team_id=action.user.tenant,

@@ -23,6 +23,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.app import App
+from adapters.slack.backlog import Backlog
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.tokens import FixedToken, InstalledTokens, TokenSource
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+BACKLOG_KEY = web.AppKey("slack_backlog", Backlog)
 
 
 def _secret(value: object) -> str | None:
@@ -71,7 +73,7 @@ def _client(settings: Settings, token: str | None) -> AsyncWebClient:
     )
 
 
-def build_bolt(app: App) -> tuple[AsyncApp, SlackAdapter]:
+def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
     """Bolt app with learnbot's listeners, and the adapter the notifier sends through."""
     s = app.settings
     token, secret = _secret(s.slack_bot_token), _secret(s.slack_signing_secret)
@@ -99,7 +101,7 @@ def build_bolt(app: App) -> tuple[AsyncApp, SlackAdapter]:
         bolt = AsyncApp(client=_client(s, None), signing_secret=secret, oauth_settings=oauth)
         tokens = InstalledTokens(installations, s.slack_client_id, client_secret, s.slack_api_url)
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock).register(bolt)
+    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
     return bolt, adapter
 
 
@@ -140,7 +142,10 @@ def routes(bolt: AsyncApp) -> list[web.RouteDef]:
 
 
 async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[None]]:
-    bolt, adapter = build_bolt(app)
+    backlog = Backlog()
+    backlog.start()
+    bolt, adapter = build_bolt(app, backlog)
+    web_app[BACKLOG_KEY] = backlog
     app.notifier.register(adapter)
     await adapter.start(app.bot)
     app_token = _secret(app.settings.slack_app_token)
@@ -157,6 +162,7 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     async def cleanup() -> None:
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        await backlog.stop()
         await adapter.stop()
 
     return cleanup
