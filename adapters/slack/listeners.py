@@ -6,6 +6,7 @@ running in the background, so everything after `ack()` is off Slack's 3-second c
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -158,9 +159,12 @@ class SlackListeners:
         """Presses in App Home and modals carry no channel: answer in the member's DM with the bot."""
         if (body.get("channel") or {}).get("id"):
             return None
-        meta = (body.get("view") or {}).get("private_metadata") or ""
-        if '"c": "' in meta and '"c": ""' not in meta:
-            return None
+        try:
+            meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        if isinstance(meta, dict) and meta.get("c"):
+            return None  # a modal opened from a channel answers there
         team = str((body.get("team") or {}).get("id") or body.get("team_id") or "")
         member = translate.user(team, str((body.get("user") or {}).get("id", "")))
         key = (team, member.id)
