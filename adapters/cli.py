@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="interface to listen on (env HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="port (env PORT, default 3000)")
 
+    slack_manifest = commands.add_parser(
+        "slack-manifest",
+        help="print the Slack app manifest (JSON) for a server at --url",
+        description="Print the manifest to paste into api.slack.com/apps → Create New App → From an app manifest.",
+    )
+    slack_manifest.add_argument("--url", required=True, help="public base URL, e.g. https://learnbot.example.com")
+
     db = commands.add_parser("db", help="database migrations", description="Manage the database schema.")
     db_commands = db.add_subparsers(dest="db_command", metavar="<action>", required=True)
     up = db_commands.add_parser("upgrade", help="apply migrations (default: to the newest)")
@@ -107,7 +114,9 @@ def _login_name() -> str:
 
 def web_platforms() -> list[WebPlatform]:
     """The platforms `serve` knows; each decides from the settings whether it runs."""
-    return []
+    from adapters.slack.platform import slack_platform
+
+    return [slack_platform()]
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -142,6 +151,11 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "slack-manifest":
+        from adapters.slack.manifest import manifest_json
+
+        print(manifest_json(args.url))
+        return 0
     settings = Settings()
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()

@@ -12,7 +12,9 @@ from bot.clock import Clock
 from bot.commands.grammar import Empty, Grammar, Parsed, TooLong, Unknown
 from bot.commands.help import HelpBook
 from bot.directory import Directory, member_language
+from bot.home import Home
 from bot.model import (
+    Block,
     ConversationRef,
     InboundAction,
     InboundMessage,
@@ -56,6 +58,7 @@ class LearnBot:
         self._commands: dict[str, _Command] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._interceptors: list[MessageInterceptor] = []
+        self.home = Home()
 
     # --- registration (composition root only) ---------------------------------------------------------------
 
@@ -98,6 +101,14 @@ class LearnBot:
             await session.commit()
         await self._run_after_commit(turn)
         return replies
+
+    async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]:
+        """The member's home page (Slack App Home) as neutral blocks; `where` is their direct conversation."""
+        async with self.sessions() as session:
+            turn = await self._open_turn(session, user, where, None)
+            blocks = await self.home.render(turn)
+            await session.commit()
+        return blocks
 
     # --- internals ----------------------------------------------------------------------------------------
 

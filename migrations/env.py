@@ -7,14 +7,14 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection, pool
 
-from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
-from bot.db.base import Base
 from bot.db.engine import create_engine
 from bot.db.migrate import include_name
 from bot.settings import Settings
+from migrations.metadata import target_metadata as _target_metadata
 
 config = context.config
-target_metadata = Base.metadata
+# slack_sdk's OAuth installation/state tables live in their own MetaData (bot/ stays free of Slack).
+target_metadata = _target_metadata()
 
 
 def run_migrations(connection: Connection) -> None:

@@ -6,18 +6,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
-from bot.db import models  # noqa: F401
-from bot.db.base import Base
 from bot.db.engine import create_engine
 from bot.db.migrate import current_revision, downgrade, head_revision, include_name, upgrade
+from migrations.metadata import target_metadata
 from tests.conftest import on_postgres
 
 
 def _diff(connection: Connection) -> list[object]:
+    metadata = target_metadata()
     context = MigrationContext.configure(
-        connection, opts={"include_name": include_name, "compare_type": True, "target_metadata": Base.metadata}
+        connection, opts={"include_name": include_name, "compare_type": True, "target_metadata": metadata}
     )
-    return list(compare_metadata(context, Base.metadata))
+    return list(compare_metadata(context, metadata))
 
 
 async def test_migrated_database_matches_the_models(database_url: str) -> None:

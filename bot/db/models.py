@@ -84,3 +84,16 @@ class LearningTag(Base):
 
     learning_id: Mapped[int] = mapped_column(ForeignKey("learnings.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class InboundEvent(Base):
+    """Platform events already processed. The unique key makes a platform's retry of the same event a no-op,
+    across restarts and replicas (Slack resends an event_id it thinks we missed)."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"), Index("ix_inbound_events_received_at", "received_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -13,7 +13,8 @@ from bot.db.base import Base
 
 async def insert_ignore(
     session: AsyncSession, model: type[Base], values: dict[str, Any], conflict_columns: list[str]
-) -> None:
+) -> bool:
+    """Returns whether a row was inserted (False when it already existed)."""
     dialect = session.get_bind().dialect.name
     statement: Insert
     if dialect == "postgresql":
@@ -22,4 +23,5 @@ async def insert_ignore(
         statement = sqlite.insert(model).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    await session.execute(statement)
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,177 @@
+"""Bolt listeners: ack at once, then translate, ask the core, and deliver its replies.
+
+Bolt (HTTP mode, process_before_response=False) answers Slack as soon as `ack()` runs and keeps the listener
+running in the background, so everything after `ack()` is off Slack's 3-second clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from adapters.slack import render, translate
+from adapters.slack.backlog import Backlog
+from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
+from adapters.slack.transport import SlackAdapter
+from bot.clock import Clock
+from bot.core import LearnBot
+from bot.inbound_events import claim
+from bot.model import ConversationKind, ConversationRef
+from bot.ports import DeliveryError
+
+log = logging.getLogger(__name__)
+JsonObject = dict[str, Any]
+
+
+class SlackListeners:
+    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog) -> None:
+        self._bot = bot
+        self._backlog = backlog
+        self._adapter = adapter
+        self._clock = clock
+        self._forms = PendingForms()
+        self._replies = ReplyDelivery(adapter, self._forms)
+        self._directs: dict[tuple[str, str], str] = {}
+
+    def register(self, app: AsyncApp) -> None:
+        for command in translate.COMMAND_PREFIXES:
+            app.command(command)(self._later(self.on_command))
+        app.event("app_mention")(self._later(self.on_message_event))
+        app.event("message")(self._later(self.on_message_event))
+        app.event("app_home_opened")(self._later(self.on_home_opened))
+        app.action(re.compile(".+"))(self._later(self.on_action))
+        app.view_submission("learnbot.form")(self._later(self.on_view_submission))
+        app.shortcut(translate.SAVE_SHORTCUT)(self._later(self.on_shortcut))
+
+    def _later(self, handler: Callable[[JsonObject, str | None], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """A Bolt listener that acks, then queues `handler(body, bot_user_id)` on the backlog."""
+
+        async def listener(ack: AsyncAck, body: JsonObject, context: AsyncBoltContext) -> None:
+            await ack()
+            bot_user_id = context.bot_user_id
+            self._backlog.submit(lambda: handler(body, bot_user_id))
+
+        return listener
+
+    async def on_command(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        message = translate.slash_command(body)
+        origin = Origin(
+            team_id=message.user.tenant,
+            user_id=message.user.id,
+            channel_id=message.conversation.id,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+        )
+        await self._replies.deliver(origin, await self._bot.handle_message(message))
+
+    async def on_message_event(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        if not await self._first_time(body):
+            return
+        message = translate.event_message(body, bot_user_id)
+        if message is None:
+            return
+        event = body.get("event") or {}
+        origin = Origin(
+            team_id=message.user.tenant,
+            user_id=message.user.id,
+            channel_id=message.conversation.id,
+            # Answer a mention inside a thread in that thread; a top-level mention at top level.
+            thread_ts=event.get("thread_ts"),
+        )
+        await self._replies.deliver(origin, await self._bot.handle_message(message))
+
+    async def on_home_opened(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        event = body.get("event") or {}
+        if event.get("tab") not in (None, "home") or not await self._first_time(body):
+            return
+        team = str(body.get("team_id") or "")
+        member = translate.user(team, str(event.get("user", "")))
+        direct = translate.conversation(team, str(event.get("channel", "")), "im")
+        blocks = await self._bot.handle_home(member, direct)
+        try:
+            await self._adapter.call(
+                team, "views.publish", wait_on_rate_limit=True, user_id=member.id, view=render.home(blocks)
+            )
+        except DeliveryError as error:
+            log.error("could not publish App Home for %s: %s", member.id, error.reason)
+
+    async def on_action(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        if body.get("type") != "block_actions":
+            return
+        action = translate.block_action(body, await self._direct_if_needed(body))
+        container = body.get("container") or {}
+        origin = Origin(
+            team_id=action.user.tenant,
+            user_id=action.user.id,
+            channel_id=action.conversation.id,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+            source_ts=action.source.id if action.source else None,
+            source_ephemeral=bool(container.get("is_ephemeral")),
+            thread_ts=action.source.thread_id if action.source else None,
+        )
+        if action.action_id == render.OPEN_FORM_ACTION:
+            form = self._forms.take(action.value)
+            if form is not None and origin.trigger_id:
+                await self._replies.open_form(origin, form)
+                return
+            action = type(action)(action.user, action.conversation, "slack.expired_form", source=action.source)
+        replies = await self._bot.handle_action(action)
+        await self._replies.deliver(origin, replies)
+        if container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            await self.on_home_opened(
+                {"team_id": action.user.tenant, "event": {"user": action.user.id, "channel": action.conversation.id}}
+            )
+
+    async def on_view_submission(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        action = translate.view_submission(body, await self._direct_if_needed(body))
+        origin = Origin(team_id=action.user.tenant, user_id=action.user.id, channel_id=action.conversation.id)
+        await self._replies.deliver(origin, await self._bot.handle_action(action))
+
+    async def on_shortcut(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        action = translate.message_shortcut(body)
+        origin = Origin(
+            team_id=action.user.tenant,
+            user_id=action.user.id,
+            channel_id=action.conversation.id,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+        )
+        await self._replies.deliver(origin, await self._bot.handle_action(action))
+
+    async def _first_time(self, body: JsonObject) -> bool:
+        """Slack resends an event it thinks we missed (X-Slack-Retry-Num); only the first copy counts."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        first = await claim(self._bot.sessions, translate.PLATFORM, str(event_id), self._clock.now())
+        if not first:
+            log.info("slack event %s already processed; retry ignored", event_id)
+        return first
+
+    async def _direct_if_needed(self, body: JsonObject) -> ConversationRef | None:
+        """Presses in App Home and modals carry no channel: answer in the member's DM with the bot."""
+        if (body.get("channel") or {}).get("id"):
+            return None
+        try:
+            meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        if isinstance(meta, dict) and meta.get("c"):
+            return None  # a modal opened from a channel answers there
+        team = str((body.get("team") or {}).get("id") or body.get("team_id") or "")
+        member = translate.user(team, str((body.get("user") or {}).get("id", "")))
+        key = (team, member.id)
+        if key not in self._directs:
+            try:
+                self._directs[key] = (await self._adapter.open_direct(member)).id
+            except DeliveryError as error:
+                log.error("could not open a DM with %s: %s", member.id, error.reason)
+                return None
+        return ConversationRef(translate.PLATFORM, team, self._directs[key], ConversationKind.DIRECT)

@@ -1,0 +1,73 @@
+"""The Slack app manifest: `learnbot slack-manifest --url https://bot.example.com` prints it as JSON for
+"Create New App → From an app manifest". adapters/slack/manifest.yml is the same manifest, commented."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Least scopes, each for something learnbot does (same comments in manifest.yml).
+BOT_SCOPES: dict[str, str] = {
+    "commands": "the /learnbot, /learned and /retro slash commands and the Save as learning shortcut",
+    "chat:write": "answer, post prompts and update messages after a button press",
+    "app_mentions:read": "@learnbot <command> in channels the bot is in",
+    "im:history": "plain messages to the bot in its Messages tab",
+    "im:write": "open a DM with a member for nudges (conversations.open)",
+    "channels:history": "thread replies to a prompt in public channels count as answers",
+    "groups:history": "the same in private channels the bot was invited to",
+    "users:read": "display name, time zone, locale and admin flag on first contact (users.info)",
+}
+BOT_EVENTS = ("app_home_opened", "app_mention", "message.im", "message.channels", "message.groups")
+COMMANDS = (
+    ("/learnbot", "learnbot: log, search, nudges, retros and more", "help"),
+    ("/learned", "Log something you learned", "Git bisect finds the bad commit fast #git"),
+    ("/retro", "Team retrospectives", "help"),
+)
+
+
+def manifest(base_url: str) -> dict[str, Any]:
+    """The manifest for a learnbot served at `base_url` (HTTP mode; Socket Mode ignores the URLs)."""
+    base = base_url.rstrip("/")
+    events = f"{base}/slack/events"
+    return {
+        "display_information": {
+            "name": "learnbot",
+            "description": "Turns learning into a daily team habit",
+            "background_color": "#2c2d30",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": "learnbot", "always_online": True},
+            "slash_commands": [
+                {"command": name, "url": events, "description": text, "usage_hint": hint, "should_escape": False}
+                for name, text, hint in COMMANDS
+            ],
+            "shortcuts": [
+                {
+                    "name": "Save as learning",
+                    "type": "message",
+                    "callback_id": "save_as_learning",
+                    "description": "Save this message to your learning log",
+                }
+            ],
+        },
+        "oauth_config": {
+            "redirect_urls": [f"{base}/slack/oauth_redirect"],
+            "scopes": {"bot": list(BOT_SCOPES)},
+        },
+        "settings": {
+            "event_subscriptions": {"request_url": events, "bot_events": list(BOT_EVENTS)},
+            "interactivity": {"is_enabled": True, "request_url": events},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_json(base_url: str) -> str:
+    return json.dumps(manifest(base_url), indent=2, ensure_ascii=False)

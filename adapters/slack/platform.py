@@ -1,0 +1,172 @@
+"""Slack as a `learnbot serve` platform: settings check, Bolt app, routes on our aiohttp app, Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl, urljoin
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.app import App
+from adapters.slack.backlog import Backlog
+from adapters.slack.listeners import SlackListeners
+from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.tokens import FixedToken, InstalledTokens, TokenSource
+from adapters.slack.transport import SlackAdapter
+from adapters.web import HalfConfigured, PlatformState, WebPlatform
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+BACKLOG_KEY = web.AppKey("slack_backlog", Backlog)
+
+
+def _secret(value: object) -> str | None:
+    return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+
+
+def check(app: App) -> PlatformState:
+    """On, off, or half-configured (HalfConfigured) from the SLACK_* settings."""
+    s = app.settings
+    token, secret, app_token = _secret(s.slack_bot_token), _secret(s.slack_signing_secret), _secret(s.slack_app_token)
+    client_id, client_secret = s.slack_client_id, _secret(s.slack_client_secret)
+    if not any((token, secret, app_token, client_id, client_secret)):
+        return PlatformState("slack", False, "no SLACK_BOT_TOKEN or SLACK_CLIENT_ID set")
+    if token and (client_id or client_secret):
+        raise HalfConfigured("set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth), not both")
+    if bool(client_id) != bool(client_secret):
+        raise HalfConfigured("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together")
+    if not token and not client_id:
+        raise HalfConfigured(
+            "SLACK_SIGNING_SECRET/SLACK_APP_TOKEN is set but neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID"
+        )
+    if not secret and not (app_token and token):
+        raise HalfConfigured("SLACK_SIGNING_SECRET is missing (Socket Mode with SLACK_APP_TOKEN needs SLACK_BOT_TOKEN)")
+    mode = "Socket Mode" if app_token else f"HTTP at {EVENTS_PATH}"
+    install = "one workspace (SLACK_BOT_TOKEN)" if token else f"OAuth for many workspaces at {INSTALL_PATH}"
+    return PlatformState("slack", True, f"{install}, {mode}")
+
+
+def _client(settings: Settings, token: str | None) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
+    """Bolt app with learnbot's listeners, and the adapter the notifier sends through."""
+    s = app.settings
+    token, secret = _secret(s.slack_bot_token), _secret(s.slack_signing_secret)
+    tokens: TokenSource
+    if token:
+        bolt = AsyncApp(client=_client(s, token), signing_secret=secret or "socket-mode")
+        tokens = FixedToken(token)
+    else:
+        assert s.slack_client_id and s.slack_client_secret
+        client_secret = s.slack_client_secret.get_secret_value()
+        installations = AsyncSQLAlchemyInstallationStore(s.slack_client_id, app.engine)
+        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.engine)
+        oauth = AsyncOAuthSettings(
+            client_id=s.slack_client_id,
+            client_secret=client_secret,
+            scopes=list(BOT_SCOPES),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            # GovSlack and tests: the authorize page lives beside the Web API.
+            authorization_url=urljoin(s.slack_api_url, "../oauth/v2/authorize"),
+            installation_store=installations,
+            installation_store_bot_only=True,
+            state_store=states,
+        )
+        bolt = AsyncApp(client=_client(s, None), signing_secret=secret, oauth_settings=oauth)
+        tokens = InstalledTokens(installations, s.slack_client_id, client_secret, s.slack_api_url)
+    adapter = SlackAdapter(tokens, s.slack_api_url)
+    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
+    return bolt, adapter
+
+
+def to_bolt_request(request: web.Request, body: str) -> AsyncBoltRequest:
+    """Bolt's aiohttp seam, plus a fix: Bolt 1.30 treats any form body containing the text "payload" as an
+    interactivity payload, so `/learned the payload limit is 40k` would go unhandled. Re-parse such forms."""
+    bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+    if body and not body.startswith("{"):
+        form = dict(parse_qsl(body, keep_blank_values=True))
+        if "payload" not in form and "payload" in body:
+            bolt_request.body = form
+            bolt_request.context = build_async_context(AsyncBoltContext(), form)
+        elif "payload" in form:
+            try:
+                json.loads(form["payload"])
+            except ValueError:
+                log.warning("slack request with an unreadable payload field")
+    return bolt_request
+
+
+def routes(bolt: AsyncApp) -> list[web.RouteDef]:
+    async def events(request: web.Request) -> web.Response:
+        bolt_request = to_bolt_request(request, await request.text())
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    table = [web.post(EVENTS_PATH, events)]
+    flow = bolt.oauth_flow
+    if flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_installation(to_bolt_request(request, "")))
+
+        async def redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_callback(to_bolt_request(request, "")))
+
+        table += [web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, redirect)]
+    return table
+
+
+async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[None]]:
+    backlog = Backlog()
+    backlog.start()
+    bolt, adapter = build_bolt(app, backlog)
+    web_app[BACKLOG_KEY] = backlog
+    app.notifier.register(adapter)
+    await adapter.start(app.bot)
+    app_token = _secret(app.settings.slack_app_token)
+    socket_mode = None
+    if app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(bolt, app_token)
+        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack: connected in Socket Mode")
+    else:
+        web_app.router.add_routes(routes(bolt))
+
+    async def cleanup() -> None:
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        await backlog.stop()
+        await adapter.stop()
+
+    return cleanup
+
+
+def slack_platform() -> WebPlatform:
+    return WebPlatform("slack", check, mount)

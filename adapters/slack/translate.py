@@ -1,0 +1,201 @@
+"""Slack payloads -> neutral inbound events. Pure functions: no I/O, no Bolt objects, just dicts in."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.model import (
+    ConversationKind,
+    ConversationRef,
+    FormValue,
+    InboundAction,
+    InboundMessage,
+    SentRef,
+    UserRef,
+)
+
+PLATFORM = "slack"
+# Slash commands that stand for a word of the grammar; `/learnbot` takes the whole grammar.
+COMMAND_PREFIXES = {"/learnbot": "", "/learned": "learned ", "/retro": "retro "}
+SAVE_SHORTCUT = "save_as_learning"
+# The core's action that opens the "log a learning" form, prefilled with its value.
+COMPOSE_ACTION = "learning.compose"
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+JsonObject = dict[str, Any]
+
+
+def _kind(channel_id: str, channel_type: str | None = None) -> ConversationKind:
+    if channel_type == "im" or channel_id.startswith("D"):
+        return ConversationKind.DIRECT
+    if channel_type == "mpim":
+        return ConversationKind.GROUP
+    return ConversationKind.CHANNEL
+
+
+def conversation(
+    team_id: str, channel_id: str, channel_type: str | None = None, name: str | None = None
+) -> ConversationRef:
+    return ConversationRef(PLATFORM, team_id, channel_id, _kind(channel_id, channel_type), name=name)
+
+
+def user(team_id: str, user_id: str, name: str | None = None) -> UserRef:
+    return UserRef(PLATFORM, team_id, user_id, name)
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > in message text; the core wants what the member typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def slash_command(body: JsonObject) -> InboundMessage:
+    """`/learnbot learnings git`, `/learned …`, `/retro …` -> the same grammar as a typed message."""
+    team = str(body.get("team_id", ""))
+    prefix = COMMAND_PREFIXES.get(str(body.get("command", "")), "")
+    text = (prefix + unescape(str(body.get("text", "")).strip())).strip()
+    channel_name = body.get("channel_name")
+    channel_type = "im" if channel_name == "directmessage" else None
+    return InboundMessage(
+        user=user(team, str(body.get("user_id", "")), body.get("user_name")),
+        conversation=conversation(team, str(body.get("channel_id", "")), channel_type, channel_name),
+        text=text,
+    )
+
+
+def strip_mentions(text: str, bot_user_id: str | None) -> tuple[str, bool]:
+    """Remove mentions of the bot; returns the text and whether the bot was mentioned."""
+    mentioned = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal mentioned
+        if bot_user_id is None or match.group(1) == bot_user_id:
+            mentioned = True
+            return ""
+        return match.group(0)
+
+    return " ".join(_MENTION.sub(replace, text).split()), mentioned
+
+
+def event_message(envelope: JsonObject, bot_user_id: str | None) -> InboundMessage | None:
+    """A `message` or `app_mention` event -> InboundMessage, or None for what the bot must not answer
+    (its own or other bots' messages, edits, joins, channel chatter that is not a thread reply)."""
+    event = envelope.get("event") or {}
+    kind = event.get("type")
+    if kind not in ("message", "app_mention"):
+        return None
+    if event.get("bot_id") or event.get("subtype") or not event.get("user") or event.get("user") == bot_user_id:
+        return None
+    team = str(event.get("team") or envelope.get("team_id") or "")
+    channel_id = str(event.get("channel", ""))
+    channel_type = event.get("channel_type")
+    text, mentioned = strip_mentions(unescape(str(event.get("text", ""))), bot_user_id)
+    thread_ts = event.get("thread_ts")
+    thread_id = str(thread_ts) if thread_ts and thread_ts != event.get("ts") else None
+    if kind == "app_mention" or channel_type == "im":
+        addressed = True
+    elif mentioned:
+        # A mention in a channel also arrives as app_mention; answering both would reply twice.
+        return None
+    elif thread_id is not None:
+        addressed = False  # overheard thread reply: may answer a prompt, never parsed as a command
+    else:
+        return None
+    return InboundMessage(
+        user=user(team, str(event["user"])),
+        conversation=conversation(team, channel_id, channel_type),
+        text=text,
+        thread_id=thread_id,
+        addressed=addressed,
+        id=str(event.get("ts")) if event.get("ts") else None,
+    )
+
+
+def _team(body: JsonObject) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id") or "")
+
+
+def _source(body: JsonObject, team: str, where: ConversationRef) -> SentRef | None:
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    ts = container.get("message_ts") or message.get("ts")
+    if not ts:
+        return None
+    return SentRef(where, str(ts), message.get("thread_ts"))
+
+
+def block_action(body: JsonObject, direct: ConversationRef | None = None) -> InboundAction:
+    """A button press. Presses in App Home or a modal have no channel: the caller passes the member's DM."""
+    team = _team(body)
+    who = body.get("user") or {}
+    channel = body.get("channel") or {}
+    action = (body.get("actions") or [{}])[0]
+    if channel.get("id"):
+        where = conversation(team, str(channel["id"]), None, channel.get("name"))
+    else:
+        where = direct or conversation(team, "")
+    return InboundAction(
+        user=user(team, str(who.get("id", "")), who.get("username") or who.get("name")),
+        conversation=where,
+        action_id=str(action.get("action_id", "")),
+        value=str(action.get("value") or (action.get("selected_option") or {}).get("value") or ""),
+        source=_source(body, team, where),
+    )
+
+
+def form_values(state: JsonObject) -> dict[str, FormValue]:
+    """`view.state.values[block_id][action_id]` -> {input id: value}. Our block ids are the input ids."""
+    values: dict[str, FormValue] = {}
+    for block_id, actions in (state.get("values") or {}).items():
+        for element in actions.values():
+            kind = element.get("type")
+            if kind == "checkboxes":
+                values[block_id] = bool(element.get("selected_options"))
+            elif kind == "static_select":
+                values[block_id] = (element.get("selected_option") or {}).get("value")
+            elif kind == "multi_static_select":
+                values[block_id] = [option["value"] for option in element.get("selected_options") or []]
+            else:
+                values[block_id] = element.get("value")
+    return values
+
+
+def view_submission(body: JsonObject, direct: ConversationRef | None = None) -> InboundAction:
+    """A submitted modal -> the form's action. `private_metadata` holds what `render.modal` put there."""
+    team = _team(body)
+    who = body.get("user") or {}
+    view = body.get("view") or {}
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    channel = str(meta.get("c") or "")
+    where = conversation(team, channel) if channel else direct or conversation(team, "")
+    source = SentRef(where, str(meta["s"])) if meta.get("s") else None
+    return InboundAction(
+        user=user(team, str(who.get("id", "")), who.get("username") or who.get("name")),
+        conversation=where,
+        action_id=str(meta.get("a") or view.get("callback_id") or ""),
+        value=str(meta.get("v") or ""),
+        form=form_values(view.get("state") or {}),
+        source=source,
+    )
+
+
+def message_shortcut(body: JsonObject) -> InboundAction:
+    """ "Save as learning" on a message: the core's compose form, prefilled with the message's text."""
+    team = _team(body)
+    who = body.get("user") or {}
+    channel = body.get("channel") or {}
+    message = body.get("message") or {}
+    where = conversation(team, str(channel.get("id", "")), None, channel.get("name"))
+    text = unescape(str(message.get("text", ""))).strip()
+    return InboundAction(
+        user=user(team, str(who.get("id", "")), who.get("username") or who.get("name")),
+        conversation=where,
+        action_id=COMPOSE_ACTION,
+        value=text,
+        source=SentRef(where, str(message["ts"])) if message.get("ts") else None,
+    )

@@ -1,0 +1,147 @@
+"""The Slack ChatAdapter: neutral sends become Web API calls, Slack errors become DeliveryError."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.slack import render
+from adapters.slack.tokens import TokenSource
+from adapters.slack.translate import PLATFORM
+from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef, UserRef
+from bot.ports import Capabilities, DeliveryError, InboundHandler, RateLimited
+
+log = logging.getLogger(__name__)
+
+# Errors after which the same call can never succeed: the scheduler must drop, not retry.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "team_access_not_granted",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+
+
+_JSON_METHODS = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "views.open", "views.publish", "views.update"}
+)
+
+
+class SlackAdapter:
+    """Implements bot.ports.ChatAdapter for Slack.
+
+    `send` and friends (proactive paths) do not retry on 429: they raise RateLimited so the caller can
+    reschedule. `replying()` gives the clients used while answering a request, which wait out a 429.
+    """
+
+    platform = PLATFORM
+    capabilities = Capabilities(max_text_length=40_000)
+
+    def __init__(self, tokens: TokenSource, api_url: str) -> None:
+        self._tokens = tokens
+        self._api_url = api_url
+        self._proactive: dict[str, AsyncWebClient] = {}
+        self._replying: dict[str, AsyncWebClient] = {}
+        self.handler: InboundHandler | None = None
+
+    async def start(self, handler: InboundHandler) -> None:
+        self.handler = handler
+
+    async def stop(self) -> None:
+        self.handler = None
+
+    async def client(self, team_id: str, *, wait_on_rate_limit: bool) -> AsyncWebClient:
+        token = await self._tokens.bot_token(team_id)
+        cache = self._replying if wait_on_rate_limit else self._proactive
+        client = cache.get(token)
+        if client is None:
+            handlers: list[Any] = [AsyncConnectionErrorRetryHandler()]
+            if wait_on_rate_limit:
+                handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+            client = AsyncWebClient(token=token, base_url=self._api_url, retry_handlers=handlers)
+            if len(cache) > 1000:  # rotated tokens must not pile up
+                cache.clear()
+            cache[token] = client
+        return client
+
+    async def call(
+        self, team_id: str, method: str, *, wait_on_rate_limit: bool = False, **arguments: Any
+    ) -> AsyncSlackResponse:
+        """One Web API call with Slack's errors mapped to the port's exceptions, always logged."""
+        client = await self.client(team_id, wait_on_rate_limit=wait_on_rate_limit)
+        arguments = {name: value for name, value in arguments.items() if value is not None}
+        try:
+            if method in _JSON_METHODS:
+                return await client.api_call(method, json=arguments)
+            # Read methods such as users.info take form parameters only.
+            return await client.api_call(method, params=arguments)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown_error"))
+            if error.response.status_code == 429:
+                headers = {name.lower(): value for name, value in error.response.headers.items()}
+                retry_after = float(headers.get("retry-after", 1))
+                log.warning("slack %s rate limited (team %s): retry after %ss", method, team_id, retry_after)
+                raise RateLimited(retry_after, f"{method}: ratelimited") from error
+            log.error("slack %s failed (team %s): %s", method, team_id, code)
+            raise DeliveryError(f"{method}: {code}", permanent=code in PERMANENT_ERRORS) from error
+
+    async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
+        response = await self.call(
+            conversation.tenant,
+            "chat.postMessage",
+            channel=conversation.id,
+            thread_ts=message.thread_id,
+            **render.message(message),
+        )
+        return SentRef(conversation, str(response.get("ts")), message.thread_id)
+
+    async def update(self, sent: SentRef, message: OutboundMessage) -> None:
+        await self.call(
+            sent.conversation.tenant, "chat.update", channel=sent.conversation.id, ts=sent.id, **render.message(message)
+        )
+
+    async def open_direct(self, user: UserRef) -> ConversationRef:
+        response = await self.call(user.tenant, "conversations.open", users=user.id)
+        channel = response.get("channel") or {}
+        return ConversationRef(PLATFORM, user.tenant, str(channel.get("id")), ConversationKind.DIRECT, name=user.name)
+
+    async def fetch_profile(self, user: UserRef) -> Profile | None:
+        response = await self.call(
+            user.tenant, "users.info", wait_on_rate_limit=True, user=user.id, include_locale="true"
+        )
+        info = response.get("user") or {}
+        profile = info.get("profile") or {}
+        return Profile(
+            display_name=profile.get("display_name")
+            or profile.get("real_name")
+            or info.get("real_name")
+            or info.get("name"),
+            locale=info.get("locale"),
+            timezone=info.get("tz"),
+            is_manager=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+        )
