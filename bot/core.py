@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.commands.grammar import Empty, Grammar, Parsed, TooLong, Unknown
 from bot.commands.help import HelpBook
 from bot.directory import Directory, member_language
+from bot.membership import record_member
 from bot.model import (
     ConversationRef,
     InboundAction,
@@ -112,6 +113,7 @@ class LearnBot:
             profile = await self._profile(user) or hint
             member, _ = await self.directory.member(session, tenant, user, profile, now)
         conversation = await self.directory.conversation(session, tenant, where, now)
+        await record_member(session, conversation, member, now)  # who is in a channel, for nudges to members
         translator = self.catalog.translator(member_language(member))
         return Turn(session, tenant, member, conversation, user, where, translator, now)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, pool
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
 from bot.db.engine import create_engine
+from bot.nudges import tables as nudge_tables  # noqa: F401
 from bot.settings import Settings
 
 config = context.config

@@ -84,3 +84,14 @@ class LearningTag(Base):
 
     learning_id: Mapped[int] = mapped_column(ForeignKey("learnings.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ConversationMember(Base):
+    """Who is in a channel, as far as learnbot knows: filled when members talk there (core) and from platform
+    rosters (adapters, via `bot.membership.Membership.record_members`). Nudges DM these members."""
+
+    __tablename__ = "conversation_members"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
