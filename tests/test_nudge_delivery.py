@@ -43,11 +43,14 @@ class HangingAdapter(ClockedAdapter):
     hang_after: int = 0
     hanging: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    stuck: asyncio.Event = field(default_factory=asyncio.Event)  # set once every worker hangs
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         sent = await super().send(conversation, message)
         if self.hang_after and len(self.sent) > self.hang_after:
             self.hanging += 1
+            if self.hanging >= 4:
+                self.stuck.set()
             await self.release.wait()
         return sent
 
@@ -60,9 +63,7 @@ async def test_crash_between_claim_and_send_loses_nothing(app: App, clock: Manua
     clock.set(MONDAY_0900_CPH)
     crashing = engine_for(app, name="crashing", batch_size=10, concurrency=4)
     tick = asyncio.create_task(crashing.tick())
-    deadline = asyncio.get_running_loop().time() + 10
-    while adapter.hanging < 4 and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(adapter.stuck.wait(), timeout=10)
     tick.cancel()  # the process dies: nothing after this point runs
     with contextlib.suppress(asyncio.CancelledError):
         await tick

@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.db.base import UtcDateTime
 from bot.db.models import Tenant
 from bot.db.upsert import insert_ignore
 from bot.directory import Directory
@@ -204,29 +205,70 @@ class Dispatcher:
 
     async def _record(self, results: list[_Result], report: DeliveryReport) -> None:
         now = self._clock.now()
-        rows: list[dict[str, Any]] = []
+        sent: list[dict[str, Any]] = []
+        retried: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
         async with self._sessions() as session:
             for result in results:
                 item = result.outgoing
-                row: dict[str, Any] = {"id": item.delivery_id, "claimed_by": None}
                 if result.sent is not None:
-                    report.sent += 1
-                    row.update(state="sent", sent_at=now, sent_message_id=result.sent.id, reason=None)
+                    conversation_id = None
                     if result.opened is not None:
-                        row["conversation_id"] = await self._remember_direct(session, item, result.opened, now)
+                        conversation_id = await self._remember_direct(session, item, result.opened, now)
+                    sent.append(
+                        {"b_id": item.delivery_id, "b_message": result.sent.id, "b_conversation": conversation_id}
+                    )
                 elif result.failed is not None:
-                    report.failed += 1
-                    row.update(state="failed", reason=result.failed[:300])
+                    failed.append({"b_id": item.delivery_id, "b_reason": result.failed[:300]})
                 else:
-                    report.retried += 1
                     attempts = item.attempts + (1 if result.counts_attempt else 0)
-                    row.update(state="pending", not_before=result.retry_at, reason=(result.reason or "")[:300])
-                    row["attempts"] = attempts
-                rows.append(row)
-            for keys in {tuple(sorted(row)) for row in rows}:
-                group = [row for row in rows if tuple(sorted(row)) == keys]
-                await session.execute(update(NudgeDelivery), group)
+                    retried.append(
+                        {
+                            "b_id": item.delivery_id,
+                            "b_reason": (result.reason or "")[:300],
+                            "b_not_before": result.retry_at,
+                            "b_attempts": attempts,
+                        }
+                    )
+            # Core executemany, not ORM objects: this runs for every batch of a large fan-out.
+            table = cast(Table, NudgeDelivery.__table__)
+            mine = (table.c.id == bindparam("b_id")) & (table.c.claimed_by == self.name)
+            if sent:
+                await session.execute(
+                    update(table)
+                    .where(mine)
+                    .values(
+                        state="sent",
+                        sent_at=now,
+                        sent_message_id=bindparam("b_message"),
+                        conversation_id=func.coalesce(bindparam("b_conversation"), table.c.conversation_id),
+                        reason=None,
+                        claimed_by=None,
+                    ),
+                    sent,
+                )
+            if failed:
+                await session.execute(
+                    update(table).where(mine).values(state="failed", reason=bindparam("b_reason"), claimed_by=None),
+                    failed,
+                )
+            if retried:
+                await session.execute(
+                    update(table)
+                    .where(mine)
+                    .values(
+                        state="pending",
+                        reason=bindparam("b_reason"),
+                        not_before=bindparam("b_not_before", type_=UtcDateTime()),
+                        attempts=bindparam("b_attempts"),
+                        claimed_by=None,
+                    ),
+                    retried,
+                )
             await session.commit()
+        report.sent += len(sent)
+        report.failed += len(failed)
+        report.retried += len(retried)
         report.claimed_by.add(self.name)
 
     async def _remember_direct(

@@ -7,8 +7,16 @@ the other writer instead of failing on a stale snapshot.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import Insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.base import Base
+
+# Rows per executemany call (SQLAlchemy batches them into multi-row INSERTs).
+_CHUNK = 1_000
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -19,3 +27,18 @@ async def take_write_lock(session: AsyncSession) -> None:
     """On SQLite, hold the database's write lock for the rest of the transaction; nothing elsewhere."""
     if not is_postgres(session):
         await session.execute(text("UPDATE nudge_schedules SET id = id WHERE 0 = 1"))
+
+
+async def insert_ignore_many(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> None:
+    """Multi-row INSERT … ON CONFLICT DO NOTHING; all rows must have the same keys."""
+    if not rows:
+        return
+    statement: Insert
+    if is_postgres(session):
+        statement = postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    else:
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    for start in range(0, len(rows), _CHUNK):
+        await session.execute(statement, rows[start : start + _CHUNK])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,6 @@ from sqlalchemy.orm import aliased
 
 from bot.catalog import Catalog, Translator
 from bot.db.models import Conversation, Learning, Member, Tenant
-from bot.directory import conversation_ref
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, UserRef
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
@@ -33,9 +33,32 @@ def member_user(tenant: Tenant, member: Member) -> UserRef:
 
 
 async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int]) -> list[Outgoing]:
+    """Recipients and messages of the claimed deliveries `ids`. Plain columns, not ORM objects: this runs for every
+    batch of a large fan-out and must stay cheap next to the sends."""
     parent = aliased(NudgeDelivery)
     query = (
-        select(NudgeDelivery, NudgeRun, Tenant, Member, Conversation, Learning, parent)
+        select(
+            NudgeDelivery.id,
+            NudgeDelivery.kind,
+            NudgeDelivery.attempts,
+            NudgeDelivery.member_id,
+            NudgeDelivery.run_id,
+            Tenant.id,
+            Tenant.platform,
+            Tenant.external_id,
+            Tenant.language,
+            Member.platform_user_id,
+            Member.display_name,
+            Member.language,
+            Conversation.platform_conversation_id,
+            Conversation.kind,
+            Conversation.name,
+            Conversation.reference,
+            NudgeRun.prompt_set,
+            NudgeRun.topic,
+            Learning.text,
+            parent.id,
+        )
         .join(Tenant, Tenant.id == NudgeDelivery.tenant_id)
         .outerjoin(NudgeRun, NudgeRun.id == NudgeDelivery.run_id)
         .outerjoin(Member, Member.id == NudgeDelivery.member_id)
@@ -46,55 +69,47 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
         .order_by(NudgeDelivery.id)
     )
     outgoing = []
-    for delivery, run, tenant, member, conversation, learning, reminded in (await session.execute(query)).all():
-        language = (member.language if member else None) or tenant.language
-        t = catalog.translator(language)
-        where = conversation_ref(tenant, conversation) if conversation is not None else None
-        message = await _message(session, t, delivery, run, learning, reminded, where)
-        outgoing.append(
-            Outgoing(
-                delivery_id=delivery.id,
-                platform=tenant.platform,
-                tenant_id=tenant.id,
-                member_id=delivery.member_id,
-                conversation=where,
-                user=member_user(tenant, member) if member else None,
-                message=message,
-                attempts=delivery.attempts,
+    rows: list[Any] = list((await session.execute(query)).all())
+    for row in rows:
+        (delivery_id, kind, attempts, member_id, run_id, tenant_id, platform, tenant_external, tenant_language) = row[
+            :9
+        ]
+        (user_id, display_name, member_language, conversation_id, conversation_kind) = row[9:14]
+        (conversation_name, reference, prompt_set, topic, learning, reminded) = row[14:]
+        t = catalog.translator(member_language or tenant_language)
+        where = None
+        if conversation_id is not None:
+            where = ConversationRef(
+                platform,
+                tenant_external,
+                conversation_id,
+                ConversationKind(conversation_kind),
+                conversation_name,
+                dict(reference or {}),
             )
-        )
+        if kind == "resurface":
+            message = messages.resurface_message(t, learning or "", delivery_id)
+        elif kind == "reminder":
+            message = messages.reminder_message(t, prompt_set, reminded or delivery_id)
+        elif kind == "summary":
+            message = await _summary(session, t, run_id, prompt_set)
+        else:
+            in_channel = where is not None and where.kind is not ConversationKind.DIRECT
+            message = messages.prompt_message(t, prompt_set, delivery_id, topic=topic, in_channel=in_channel)
+        user = UserRef(platform, tenant_external, user_id, display_name) if member_id is not None else None
+        outgoing.append(Outgoing(delivery_id, platform, tenant_id, member_id, where, user, message, attempts))
     return outgoing
 
 
-async def _message(
-    session: AsyncSession,
-    t: Translator,
-    delivery: NudgeDelivery,
-    run: NudgeRun | None,
-    learning: Learning | None,
-    reminded: NudgeDelivery | None,
-    where: ConversationRef | None,
-) -> OutboundMessage:
-    if delivery.kind == "resurface":
-        return messages.resurface_message(t, learning.text if learning else "", delivery.id)
-    assert run is not None, f"delivery {delivery.id} of kind {delivery.kind} has no run"
-    if delivery.kind == "reminder":
-        return messages.reminder_message(t, run.prompt_set, reminded.id if reminded else delivery.id)
-    if delivery.kind == "summary":
-        return await _summary(session, t, run)
-    in_channel = where is not None and where.kind is not ConversationKind.DIRECT
-    return messages.prompt_message(t, run.prompt_set, delivery.id, topic=run.topic, in_channel=in_channel)
-
-
-async def _summary(session: AsyncSession, t: Translator, run: NudgeRun) -> OutboundMessage:
-    prompts = select(NudgeDelivery.id).where(NudgeDelivery.run_id == run.id, NudgeDelivery.kind == "prompt")
+async def _summary(session: AsyncSession, t: Translator, run_id: int, prompt_set: str) -> OutboundMessage:
+    prompts = select(NudgeDelivery.id).where(NudgeDelivery.run_id == run_id, NudgeDelivery.kind == "prompt")
     asked = await session.scalar(
         select(func.count()).select_from(NudgeDelivery).where(NudgeDelivery.id.in_(prompts.scalar_subquery()))
     )
     member_prompts = await session.scalar(
         select(func.count())
         .select_from(NudgeDelivery)
-        .where(NudgeDelivery.run_id == run.id, NudgeDelivery.kind == "prompt", NudgeDelivery.member_id.is_not(None))
+        .where(NudgeDelivery.run_id == run_id, NudgeDelivery.kind == "prompt", NudgeDelivery.member_id.is_not(None))
     )
     answers = (
         await session.execute(
@@ -106,10 +121,10 @@ async def _summary(session: AsyncSession, t: Translator, run: NudgeRun) -> Outbo
     ).all()
     channel_post = await session.scalar(
         select(NudgeDelivery.sent_message_id).where(
-            NudgeDelivery.run_id == run.id, NudgeDelivery.kind == "prompt", NudgeDelivery.member_id.is_(None)
+            NudgeDelivery.run_id == run_id, NudgeDelivery.kind == "prompt", NudgeDelivery.member_id.is_(None)
         )
     )
     # A channel post is asked of the whole channel: count answerers, not posts.
     total = member_prompts or len(answers) or asked or 0
     pairs = [(name or t("learnings.someone"), text) for name, text in answers]
-    return messages.summary_message(t, run.prompt_set, total, pairs, channel_post)
+    return messages.summary_message(t, prompt_set, total, pairs, channel_post)

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Member, Tenant
+from bot.db.models import ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
-from bot.membership import members_of
 from bot.nudges.config import EngineConfig
-from bot.nudges.locking import take_write_lock
+from bot.nudges.locking import insert_ignore_many, take_write_lock
 from bot.nudges.schedules import fires_at, next_fire
-from bot.nudges.skip_rules import Recipient, recipient_for, skip_reason
+from bot.nudges.skip_rules import Recipient, skip_reason
 from bot.nudges.tables import (
     NudgeAnswer,
     NudgeDelivery,
@@ -36,7 +35,7 @@ MAX_MISSED_RECORDS = 100
 
 @dataclass(frozen=True)
 class _Target:
-    member: Member | None  # None: the schedule's channel itself
+    member_id: int | None  # None: the schedule's channel itself
     recipient: Recipient
     direct_conversation_id: int | None
 
@@ -62,17 +61,26 @@ async def schedule_targets(session: AsyncSession, schedule: NudgeSchedule, tenan
     country = await team_country(session, tenant.id)
     if schedule.target == "channel":
         return [_Target(None, Recipient(tenant.timezone, country), None)]
+    # Plain columns, not ORM objects: a channel can have thousands of members.
+    query = select(
+        Member.id,
+        Member.timezone,
+        NudgePreference.country,
+        NudgePreference.opted_out,
+        NudgePreference.paused,
+        NudgePreference.paused_until,
+        NudgePreference.direct_conversation_id,
+    ).outerjoin(NudgePreference, NudgePreference.member_id == Member.id)
     if schedule.target == "owner":
-        owner = await session.get(Member, schedule.owner_member_id) if schedule.owner_member_id else None
-        members = [owner] if owner else []
+        query = query.where(Member.id == schedule.owner_member_id)
     else:
-        members = await members_of(session, schedule.conversation_id)
-    prefs = await preferences(session, [member.id for member in members])
+        query = query.join(ConversationMember, ConversationMember.member_id == Member.id).where(
+            ConversationMember.conversation_id == schedule.conversation_id
+        )
     targets = []
-    for member in members:
-        pref = prefs.get(member.id)
-        recipient = recipient_for(member_zone(member, tenant), country, pref)
-        targets.append(_Target(member, recipient, pref.direct_conversation_id if pref else None))
+    for member_id, zone, own_country, opted_out, paused, until, direct in (await session.execute(query)).all():
+        recipient = Recipient(zone or tenant.timezone, own_country or country, bool(opted_out), bool(paused), until)
+        targets.append(_Target(member_id, recipient, direct))
     return targets
 
 
@@ -145,25 +153,25 @@ class Planner:
     async def _deliveries(
         self, session: AsyncSession, schedule: NudgeSchedule, run: NudgeRun, targets: list[_Target]
     ) -> None:
+        firing = {zone: fires_at(schedule.cron, zone, run.due_at) for zone in {t.recipient.zone for t in targets}}
+        rows = []
         for target in targets:
-            if not fires_at(schedule.cron, target.recipient.zone, run.due_at):
+            if not firing[target.recipient.zone]:
                 continue  # this member's 09:00 is another instant
             reason = skip_reason(target.recipient, run.due_at, include_weekends=schedule.include_weekends)
-            if target.member is None:
+            if target.member_id is None:
                 key = f"run{run.id}:c{schedule.conversation_id}"
                 conversation_id: int | None = schedule.conversation_id
             else:
-                key = f"run{run.id}:m{target.member.id}"
+                key = f"run{run.id}:m{target.member_id}"
                 conversation_id = target.direct_conversation_id
-            await insert_ignore(
-                session,
-                NudgeDelivery,
+            rows.append(
                 {
                     "idempotency_key": key,
                     "kind": "prompt",
                     "tenant_id": run.tenant_id,
                     "run_id": run.id,
-                    "member_id": target.member.id if target.member else None,
+                    "member_id": target.member_id,
                     "conversation_id": conversation_id,
                     "due_at": run.due_at,
                     "state": "skipped" if reason else "pending",
@@ -171,9 +179,9 @@ class Planner:
                     "not_before": run.due_at,
                     "attempts": 0,
                     "created_at": run.due_at,
-                },
-                ["idempotency_key"],
+                }
             )
+        await insert_ignore_many(session, NudgeDelivery, rows, ["idempotency_key"])
 
     async def close_runs(self, now: datetime) -> None:
         """Send due reminders, close runs whose answer window ended, and queue their summaries."""
