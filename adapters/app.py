@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -21,6 +22,9 @@ from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import install_core_features
 from bot.learning_log import LearningLog
+from bot.membership import Membership
+from bot.nudges.config import EngineConfig
+from bot.nudges.engine import NudgeEngine
 from bot.ports import Notifier
 from bot.settings import Settings
 
@@ -41,6 +45,16 @@ class App:
     notifier: Notifier
     bot: LearnBot
     learning_log: LearningLog
+    nudges: NudgeEngine
+    membership: Membership
+
+    async def start(self) -> None:
+        """Start background work (the nudge dispatcher's ticks). Adapters must be registered first."""
+        self.nudges.start()
+
+    async def stop(self) -> None:
+        """Stop background work, letting a tick in progress finish."""
+        await self.nudges.stop()
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
@@ -73,4 +87,16 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     install_core_features(bot, learning_log)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log)
+    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings))
+    nudges.register(bot)
+    membership = Membership(sessions, directory, clock)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership)
+
+
+def nudge_config(settings: Settings) -> EngineConfig:
+    return EngineConfig(
+        grace=timedelta(minutes=settings.nudge_grace_minutes),
+        concurrency=settings.nudge_concurrency,
+        pace_seconds=settings.nudge_pace_seconds,
+        tick_seconds=settings.nudge_tick_seconds,
+    )

@@ -25,6 +25,7 @@ configuration comes from the environment or a .env file in the working directory
   DEFAULT_LANGUAGE   da, sv or en for members who have not chosen (default en)
   DEFAULT_TIMEZONE   IANA zone for new teams (default Europe/Copenhagen)
   LOG_LEVEL          DEBUG, INFO, WARNING… (default INFO)
+  NUDGE_TICK_SECONDS how often due nudges are looked for (default 10)
 see README.md for the Slack and Teams settings.
 """
 
@@ -88,6 +89,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         adapter = ConsoleAdapter(sys.stdout, Style(color=sys.stdout.isatty() and not args.no_color))
         app.notifier.register(adapter)
         await adapter.start(app.bot)
+        await app.start()  # nudges fire while the chat waits for input
         language = normalize_language(settings.default_language) or "en"
         chat = ConsoleChat(
             app.bot,
@@ -98,7 +100,10 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
             team=args.team,
             echo=not interactive,
         )
-        await chat.run(stdin_reader(interactive))
+        try:
+            await chat.run(stdin_reader(interactive))
+        finally:
+            await app.stop()
         await adapter.stop()
     finally:
         await app.close()

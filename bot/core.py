@@ -13,6 +13,7 @@ from bot.commands.grammar import Empty, Grammar, Parsed, TooLong, Unknown
 from bot.commands.help import HelpBook
 from bot.directory import Directory, member_language
 from bot.home import Home
+from bot.membership import record_member
 from bot.model import (
     Block,
     ConversationRef,
@@ -126,6 +127,7 @@ class LearnBot:
             member, _ = await self.directory.member(session, tenant, user, profile, now)
         assert tenant is not None
         conversation = await self.directory.conversation(session, tenant, where, now)
+        await record_member(session, conversation, member, now)  # who is in a channel, for nudges to members
         translator = self.catalog.translator(member_language(member))
         return Turn(session, tenant, member, conversation, user, where, translator, now)
 

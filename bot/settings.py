@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
 
+    # Nudge engine
+    nudge_tick_seconds: float = Field(default=10.0, gt=0, description="How often the dispatcher looks for due work")
+    nudge_grace_minutes: float = Field(default=120, ge=0, description="Send runs missed while down within this")
+    nudge_concurrency: int = Field(default=10, ge=1, description="Sends in flight at once")
+    nudge_pace_seconds: float = Field(default=1.0, ge=0, description="Minimum gap between sends to one conversation")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 from adapters.slack.store_tables import slack_metadata
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
+from bot.nudges import tables as nudge_tables  # noqa: F401  (registers the nudge tables)
 
 
 def target_metadata() -> list[MetaData]:

@@ -97,3 +97,14 @@ class InboundEvent(Base):
     platform: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConversationMember(Base):
+    """Who is in a channel, as far as learnbot knows: filled when members talk there (core) and from platform
+    rosters (adapters, via `bot.membership.Membership.record_members`). Nudges DM these members."""
+
+    __tablename__ = "conversation_members"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,7 +1,7 @@
 """Slack: slack_sdk OAuth installation and state stores, and the inbound event dedupe table.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 09:56:38.080589
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.db.base
 
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The nudge engine: scheduled reflection prompts, delivered exactly once, answered in chat."""

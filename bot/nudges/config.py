@@ -1,0 +1,28 @@
+"""Tunables of the nudge engine, read from Settings by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    # A run missed while the bot was down is still sent within this much of its due time, else recorded as missed.
+    grace: timedelta = timedelta(hours=2)
+    # How long members can answer (and edit answers) after a run fires.
+    run_open: timedelta = timedelta(hours=20)
+    # A claim older than this is assumed to belong to a crashed dispatcher and is handed out again.
+    lease: timedelta = timedelta(minutes=5)
+    # A delivery not sent this long after its due time is given up (failed, with the last reason).
+    give_up_after: timedelta = timedelta(hours=12)
+    batch_size: int = 500
+    concurrency: int = 10
+    # Slack allows about one message per second per channel.
+    pace_seconds: float = 1.0
+    max_attempts: int = 5
+    backoff_seconds: float = 5.0
+    resurface_days: tuple[int, ...] = (1, 7, 30)
+    # Resurfacing looks back this far for learnings that came due while the bot was down.
+    resurface_lookback: timedelta = timedelta(days=1)
+    tick_seconds: float = 10.0

@@ -1,0 +1,75 @@
+"""Why a recipient is not asked at a given instant: weekends, public holidays, vacation, opt-out.
+
+Rules are judged on the recipient's local date. A skipped delivery is recorded with its reason, so streaks can
+pass over it and `nudge list` can explain silence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from bot.nudges.tables import NudgePreference
+
+
+@lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+def normalize_country(value: str) -> str | None:
+    """An ISO 3166 alpha-2 code the `holidays` library knows ("dk" → "DK"), or None."""
+    code = value.strip().upper()
+    return code if code in supported_countries() else None
+
+
+@lru_cache(maxsize=512)
+def _holidays(country: str, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, years=year)
+
+
+def holiday_name(country: str | None, day: date) -> str | None:
+    if not country:
+        return None
+    return _holidays(country, day.year).get(day)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the rules need to know about one recipient (a member, or a channel with the team's settings)."""
+
+    zone: str
+    country: str | None
+    opted_out: bool = False
+    paused: bool = False
+    paused_until: date | None = None
+
+
+def recipient_for(zone: str, team_country: str | None, preference: NudgePreference | None) -> Recipient:
+    if preference is None:
+        return Recipient(zone, team_country)
+    return Recipient(
+        zone,
+        preference.country or team_country,
+        opted_out=preference.opted_out,
+        paused=preference.paused,
+        paused_until=preference.paused_until,
+    )
+
+
+def skip_reason(recipient: Recipient, instant: datetime, *, include_weekends: bool) -> str | None:
+    """None when the recipient should be asked at `instant`; otherwise a short reason like "holiday:DK"."""
+    if recipient.opted_out:
+        return "opted_out"
+    local = instant.astimezone(ZoneInfo(recipient.zone)).date()
+    if recipient.paused and (recipient.paused_until is None or local <= recipient.paused_until):
+        return "paused"
+    if not include_weekends and local.weekday() >= 5:
+        return "weekend"
+    if holiday_name(recipient.country, local):
+        return f"holiday:{recipient.country}"
+    return None
