@@ -89,7 +89,10 @@ async def serve(app: App, platforms: Sequence[WebPlatform], host: str, port: int
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("learnbot listening on http://%s:%d", host, port)
+    # Adapters are registered by their mounts above, so nudges can reach every platform from the first tick.
+    await app.start()
     try:
         await asyncio.Event().wait()
     finally:
+        await app.stop()
         await runner.cleanup()

@@ -257,3 +257,29 @@ async def test_reflect_asks_on_demand_and_stop_opts_out(app: App, clock: ManualC
     clock.set(MONDAY_0900_CPH + timedelta(days=1))
     await engine_for(app).tick()
     assert len(adapter.sent) == 1
+
+
+async def test_stop_during_a_tick_waits_for_it_instead_of_cancelling(app: App) -> None:
+    import asyncio
+
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[bool] = []
+    real_tick = app.nudges.tick
+
+    async def slow_tick() -> object:
+        started.set()
+        await release.wait()
+        report = await real_tick()
+        finished.append(True)
+        return report
+
+    app.nudges.tick = slow_tick  # type: ignore[method-assign]
+    app.nudges.start()
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(app.nudges.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()  # stop waits for the tick in progress
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert finished == [True]
+    assert not app.nudges.running

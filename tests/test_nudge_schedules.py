@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
+from bot.model import OutboundMessage
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery
 from tests.nudge_support import adapter_for, dm, engine_for, tick_until
-from tests.support import all_text, press, say
+from tests.support import ROOM, all_text, press, say, user
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -123,3 +124,22 @@ async def test_bad_schedule_input_gets_a_clear_message_and_saves_nothing(app: Ap
     assert "paused" in all_text(await say(app.bot, "nudge pause 1"))
     assert "no nudge 7" in all_text(await say(app.bot, "nudge remove 7"))
     assert "removed" in all_text(await say(app.bot, "nudge remove 1"))
+
+
+async def test_home_shows_streak_next_nudges_and_pause_button(app: App) -> None:
+    from bot.model import Buttons, Fields
+
+    await say(app.bot, "nudge add weekdays 09:00")
+    blocks = await app.bot.handle_home(user("anna"), ROOM)
+    text = all_text([OutboundMessage(text="", blocks=blocks)])
+    assert "No streak yet" in text
+    fields = next(block for block in blocks if isinstance(block, Fields))
+    # The clock stands at 09:00 Copenhagen on Monday, so the next weekday 09:00 is Tuesday.
+    assert fields.pairs[0] == ("Tue 2026-11-24 09:00", "Daily reflection")
+    pause = next(
+        block for block in blocks if isinstance(block, Buttons) and block.buttons[0].action_id == "nudges.pause"
+    )
+    assert "Paused" in all_text(await press(app.bot, pause.buttons[0].action_id))
+    blocks = await app.bot.handle_home(user("anna"), ROOM)
+    text = all_text([OutboundMessage(text="", blocks=blocks)])
+    assert "Your prompts are paused." in text and "Resume my prompts" in text

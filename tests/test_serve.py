@@ -57,3 +57,23 @@ async def test_half_configured_platform_stops_the_server(app: App) -> None:
 
     with pytest.raises(HalfConfigured, match="SLACK_SIGNING_SECRET"):
         await build_web_app(app, [WebPlatform("slack", check, mount)])
+
+
+async def test_serve_runs_the_nudge_scheduler_until_stopped(app: App) -> None:
+    import asyncio
+    import socket
+
+    from adapters.web import serve
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = asyncio.create_task(serve(app, [], "127.0.0.1", port))
+    deadline = asyncio.get_running_loop().time() + 5
+    while not app.nudges.running and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 (poll, deadline)
+        await asyncio.sleep(0.01)
+    assert app.nudges.running
+    server.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await server
+    assert not app.nudges.running

@@ -22,6 +22,7 @@ from bot.nudges.answers import Answers
 from bot.nudges.commands import NudgeCommands
 from bot.nudges.config import EngineConfig
 from bot.nudges.dispatcher import DeliveryReport, Dispatcher, Sleep
+from bot.nudges.home import NudgeHome
 from bot.nudges.planner import Planner
 from bot.nudges.resurfacing import Resurfacer
 from bot.ports import Notifier
@@ -66,6 +67,7 @@ class NudgeEngine:
         """Add the nudge commands, answer actions and reply interceptor to a LearnBot."""
         self.commands.register(bot)
         self.answers.register(bot)
+        NudgeHome(self.commands).register(bot)
 
     async def tick(self) -> TickReport:
         """Plan due runs, resurfacing and closings at the clock's now, then send everything due."""
@@ -77,13 +79,23 @@ class NudgeEngine:
         return TickReport(runs, resurfaced, delivery)
 
     async def _scheduled_tick(self) -> None:
-        self._running = asyncio.create_task(self.tick())
+        tick = asyncio.create_task(self.tick())
+        self._running = tick
         try:
-            await self._running
+            # Shielded: the scheduler's shutdown cancels this job, but a tick that has claimed deliveries must
+            # finish recording them; stop() waits for it.
+            await asyncio.shield(tick)
+        except asyncio.CancelledError:
+            return  # shutting down; the tick goes on and stop() awaits it
         except Exception:  # one bad tick must not stop the next
             log.exception("nudge tick failed")
-        finally:
+        if self._running is tick:
             self._running = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is ticking."""
+        return self._scheduler is not None
 
     def start(self) -> None:
         """Tick every `config.tick_seconds` on the running event loop (first tick right away)."""
@@ -107,7 +119,7 @@ class NudgeEngine:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        running = self._running
+        running, self._running = self._running, None
         if running is not None:
             try:
                 await running
