@@ -21,6 +21,7 @@ from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import install_core_features
 from bot.learning_log import LearningLog
+from bot.membership import Membership
 from bot.ports import Notifier
 from bot.settings import Settings
 
@@ -41,6 +42,7 @@ class App:
     notifier: Notifier
     bot: LearnBot
     learning_log: LearningLog
+    membership: Membership
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
@@ -73,4 +75,5 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     install_core_features(bot, learning_log)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log)
+    membership = Membership(sessions, directory, catalog, clock, notifier)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, membership)

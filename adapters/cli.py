@@ -107,7 +107,9 @@ def _login_name() -> str:
 
 def web_platforms() -> list[WebPlatform]:
     """The platforms `serve` knows; each decides from the settings whether it runs."""
-    return []
+    from adapters.teams.endpoint import teams_platform
+
+    return [teams_platform()]
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -84,3 +84,18 @@ class LearningTag(Base):
 
     learning_id: Mapped[int] = mapped_column(ForeignKey("learnings.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ConversationMember(Base):
+    """Who is in a conversation (a team channel's roster, the member of a 1:1 chat), as the platform told us.
+
+    Proactive features use it to reach every member of a channel; the 1:1 conversation of a member is the
+    direct conversation they are a member of.
+    """
+
+    __tablename__ = "conversation_members"
+    __table_args__ = (UniqueConstraint("conversation_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
