@@ -147,6 +147,8 @@ class TeamsAdapter:
         ids: list[str] = []
 
         async def logic(context: TurnContext) -> None:
+            # botbuilder gives the continuation a random id and would "reply" to it; post a new message instead.
+            context.activity.id = None
             ids.extend(await self.send_in_turn(context, conversation.tenant, message))
 
         await self.cloud.continue_conversation(
