@@ -59,6 +59,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="interface to listen on (env HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="port (env PORT, default 3000)")
 
+    package = commands.add_parser(
+        "teams-package",
+        help="write the Microsoft Teams app package (zip) to upload in Teams",
+        description="Write a zip with manifest.json and icons for uploading learnbot to Teams (Apps > Manage your "
+        "apps > Upload an app, or the Teams admin center). See README: Run in Teams.",
+    )
+    package.add_argument(
+        "--app-id", required=True, help="the bot's Microsoft App ID (GUID) from its Azure registration"
+    )
+    package.add_argument(
+        "--host", required=True, help="public host name serving /api/messages, e.g. learnbot.example.com"
+    )
+    package.add_argument(
+        "--version", default="1.0.0", help="app version; raise it for each re-upload (default %(default)s)"
+    )
+    package.add_argument("--language", default="en", help="language of the descriptions: en, da or sv (default en)")
+    package.add_argument("--output", default="learnbot-teams.zip", help="zip to write (default %(default)s)")
+
     db = commands.add_parser("db", help="database migrations", description="Manage the database schema.")
     db_commands = db.add_subparsers(dest="db_command", metavar="<action>", required=True)
     up = db_commands.add_parser("upgrade", help="apply migrations (default: to the newest)")
@@ -124,6 +142,29 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from adapters.teams.package import manifest, write_package
+
+    app = build_app(settings)  # no database access: only the commands and the catalog
+    try:
+        t = app.catalog.translator(normalize_language(args.language) or "en")
+        commands = [
+            (t(f"commands.{name}.usage").split()[0], t(f"commands.{name}.summary")) for name in app.bot.grammar.commands
+        ]
+        try:
+            app_manifest = manifest(args.app_id, args.host, commands, t, version=args.version)
+        except ValueError as error:
+            print(f"learnbot: {error}", file=sys.stderr)
+            return 2
+        path = write_package(Path(args.output), app_manifest)
+    finally:
+        await app.close()
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 
@@ -148,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runners = {"chat": _chat, "serve": _serve, "db": _db}
+    runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:
