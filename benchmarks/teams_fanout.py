@@ -8,7 +8,7 @@ payload, both with the same concurrency. Prints both times and their ratio (targ
 Pacing is set far above the run's throughput so the ratio measures the adapter's own cost; with Teams' real
 limit of about 30 messages per second per tenant, 2,000 members of one tenant take at least 67 s by design.
 
-    python benchmarks/teams_fanout.py [--messages 2000] [--concurrency 16] [--latency-ms 2]
+    python benchmarks/teams_fanout.py [--messages 2000] [--concurrency 16] [--latency-ms 2] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ async def bounded(count: int, concurrency: int, send: object) -> float:
     return time.perf_counter() - started
 
 
-async def run(messages: int, concurrency: int, latency: float) -> None:
+async def run(messages: int, concurrency: int, latency: float, rounds: int = 2) -> None:
     runner, service_url, received = await start_connector(latency)
     try:
         client = ConnectorClient(MicrosoftAppCredentials("", ""), base_url=service_url)
@@ -92,12 +92,17 @@ async def run(messages: int, concurrency: int, latency: float) -> None:
         await bounded(20, concurrency, bare)  # warm up both paths (thread pool, imports, connections)
         await bounded(20, concurrency, through_adapter)
         received.clear()
-        bare_seconds = await bounded(messages, concurrency, bare)
-        adapter_seconds = await bounded(messages, concurrency, through_adapter)
-        assert len(received) == 2 * messages, f"the connector received {len(received)} of {2 * messages}"
+        # Alternate the two and keep each one's best round: the machine is shared, and noise only adds time.
+        bare_rounds, adapter_rounds = [], []
+        for _ in range(rounds):
+            bare_rounds.append(await bounded(messages, concurrency, bare))
+            adapter_rounds.append(await bounded(messages, concurrency, through_adapter))
+        bare_seconds, adapter_seconds = min(bare_rounds), min(adapter_rounds)
+        expected = 2 * messages * rounds
+        assert len(received) == expected, f"the connector received {len(received)} of {expected}"
     finally:
         await runner.cleanup()
-    print(f"messages: {messages}  concurrency: {concurrency}  connector latency: {latency * 1000:.0f} ms")
+    print(f"messages: {messages}  concurrency: {concurrency}  latency: {latency * 1000:.0f} ms  rounds: {rounds}")
     print(f"bare botframework-connector loop: {bare_seconds:.2f} s ({messages / bare_seconds:.0f} msg/s)")
     print(f"TeamsAdapter.send:                {adapter_seconds:.2f} s ({messages / adapter_seconds:.0f} msg/s)")
     print(f"ratio adapter / bare: {adapter_seconds / bare_seconds:.2f} (target <= 1.3)")
@@ -108,8 +113,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency-ms", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is compared")
     args = parser.parse_args()
-    asyncio.run(run(args.messages, args.concurrency, args.latency_ms / 1000))
+    asyncio.run(run(args.messages, args.concurrency, args.latency_ms / 1000, args.rounds))
 
 
 if __name__ == "__main__":

@@ -166,9 +166,23 @@ class TeamsAdapter:
         conversation = context.activity.conversation.id
         for payload in render(message):
             activity = Activity().deserialize(payload)
-            response = await self.delivery.call(tenant, conversation, partial(context.send_activity, activity))
+            response = await self.delivery.call(tenant, conversation, partial(self._post, context, activity))
             ids.append(response.id if response is not None and response.id else "")
         return ids
+
+    @staticmethod
+    async def _post(context: TurnContext, activity: Activity) -> Any:
+        """What CloudAdapter.send_activities does for a message, without its deep copy of every activity and
+        the middleware round (a third of the adapter's cost in fan-outs, see benchmarks/teams_fanout.py)."""
+        reference = TurnContext.get_conversation_reference(context.activity)
+        activity = TurnContext.apply_conversation_reference(activity, reference)
+        activity.id = None
+        connector = context.turn_state[context.adapter.BOT_CONNECTOR_CLIENT_KEY]
+        if activity.reply_to_id:
+            return await connector.conversations.reply_to_activity(
+                activity.conversation.id, activity.reply_to_id, activity
+            )
+        return await connector.conversations.send_to_conversation(activity.conversation.id, activity)
 
     async def update_in_turn(self, context: TurnContext, tenant: str, activity_id: str, payload: JsonObject) -> None:
         activity = Activity().deserialize(payload)
