@@ -8,9 +8,10 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from adapters.teams.translate import conversation_ref
 from bot.db.models import Conversation, Member
-from bot.model import ConversationKind, OutboundMessage
-from bot.ports import RateLimited
+from bot.model import ConversationKind, ConversationRef, OutboundMessage, UserRef
+from bot.ports import DeliveryError, RateLimited
 from tests.teams.conftest import ROSTER, TEAM, TENANT, Rig, until
 
 
@@ -41,9 +42,7 @@ async def test_team_install_welcomes_and_stores_a_reference_for_every_roster_mem
         assert team is not None and team.reference["serviceUrl"] == rig.service_url
 
 
-def _team_ref(rig: Rig):  # type: ignore[no-untyped-def]
-    from adapters.teams.translate import conversation_ref
-
+def _team_ref(rig: Rig) -> ConversationRef:
     return conversation_ref(rig.activity("team_install"))
 
 
@@ -66,9 +65,7 @@ async def test_members_added_and_removed_later_are_tracked(rig: Rig) -> None:
 async def test_personal_install_welcomes_in_the_members_language_and_stores_the_chat(rig: Rig) -> None:
     assert (await rig.post(rig.activity("personal_install"))).status == 201
     assert "Hej! Jag är learnbot" in rig.connector.texts("a:1personal-carl")[0]
-    direct = await rig.app.membership.direct_conversation(
-        __import__("bot.model", fromlist=["UserRef"]).UserRef("teams", TENANT, "29:1carl")
-    )
+    direct = await rig.app.membership.direct_conversation(UserRef("teams", TENANT, "29:1carl"))
     assert direct is not None and direct.id == "a:1personal-carl"
     assert rig.connector.created == []  # the chat exists already; nothing to create
 
@@ -77,7 +74,7 @@ async def _nudge_everyone(rig: Rig) -> list[str]:
     """What the nudge engine will do: every member of the team, 1:1, through the Notifier port."""
     members = await rig.app.membership.members(_team_ref(rig))
 
-    async def nudge(member):  # type: ignore[no-untyped-def]
+    async def nudge(member: UserRef) -> str:
         direct = await rig.app.membership.reach(member)
         sent = await rig.app.notifier.send(direct, OutboundMessage.plain(f"Time to reflect, {member.name}"))
         return sent.id
@@ -126,8 +123,6 @@ async def test_a_removed_bot_is_a_permanent_failure(rig: Rig) -> None:
     rig.connector.failures["send"] = [403]
     [member, *_] = await rig.app.membership.members(_team_ref(rig))
     direct = await rig.app.membership.reach(member)
-    from bot.ports import DeliveryError
-
     with pytest.raises(DeliveryError) as raised:
         await rig.app.notifier.send(direct, OutboundMessage.plain("hello"))
     assert raised.value.permanent
