@@ -66,6 +66,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the manifest to paste into api.slack.com/apps → Create New App → From an app manifest.",
     )
     slack_manifest.add_argument("--url", required=True, help="public base URL, e.g. https://learnbot.example.com")
+    package = commands.add_parser(
+        "teams-package",
+        help="write the Microsoft Teams app package (zip) to upload in Teams",
+        description="Write a zip with manifest.json and icons for uploading learnbot to Teams (Apps > Manage your "
+        "apps > Upload an app, or the Teams admin center). See README: Run in Teams.",
+    )
+    package.add_argument(
+        "--app-id", required=True, help="the bot's Microsoft App ID (GUID) from its Azure registration"
+    )
+    package.add_argument(
+        "--host", required=True, help="public host name serving /api/messages, e.g. learnbot.example.com"
+    )
+    package.add_argument(
+        "--version", default="1.0.0", help="app version; raise it for each re-upload (default %(default)s)"
+    )
+    package.add_argument("--language", default="en", help="language of the descriptions: en, da or sv (default en)")
+    package.add_argument("--output", default="learnbot-teams.zip", help="zip to write (default %(default)s)")
 
     db = commands.add_parser("db", help="database migrations", description="Manage the database schema.")
     db_commands = db.add_subparsers(dest="db_command", metavar="<action>", required=True)
@@ -120,8 +137,9 @@ def _login_name() -> str:
 def web_platforms() -> list[WebPlatform]:
     """The platforms `serve` knows; each decides from the settings whether it runs."""
     from adapters.slack.platform import slack_platform
+    from adapters.teams.endpoint import teams_platform
 
-    return [slack_platform()]
+    return [slack_platform(), teams_platform()]
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -133,6 +151,29 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         await serve(app, web_platforms(), args.host or settings.host, args.port or settings.port)
     finally:
         await app.close()
+    return 0
+
+
+async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from adapters.teams.package import manifest, write_package
+
+    app = build_app(settings)  # no database access: only the commands and the catalog
+    try:
+        t = app.catalog.translator(normalize_language(args.language) or "en")
+        commands = [
+            (t(f"commands.{name}.usage").split()[0], t(f"commands.{name}.summary")) for name in app.bot.grammar.commands
+        ]
+        try:
+            app_manifest = manifest(args.app_id, args.host, commands, t, version=args.version)
+        except ValueError as error:
+            print(f"learnbot: {error}", file=sys.stderr)
+            return 2
+        path = write_package(Path(args.output), app_manifest)
+    finally:
+        await app.close()
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     return 0
 
 
@@ -165,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runners = {"chat": _chat, "serve": _serve, "db": _db}
+    runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:

@@ -1,27 +1,45 @@
-"""Who is in which channel. The core records a member when they talk in a channel; adapters can record whole
-rosters (Slack `conversations.members`, Teams `pagedmembers`) through `record_members`."""
+"""Conversation membership: who is in which conversation, and how to reach each member 1:1.
+
+Platforms report rosters (a Teams team's members, people joining or leaving a channel); adapters hand them here
+as neutral values. Proactive features (nudges, check-ins) ask which members a conversation has and reach each of
+them through their direct conversation, created through the adapter when none is stored yet.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
-from bot.directory import Directory
-from bot.model import ConversationKind, ConversationRef, UserRef
+from bot.directory import Directory, conversation_ref, member_language
+from bot.model import Context, ConversationKind, ConversationRef, OutboundMessage, Profile, Text, UserRef
+from bot.ports import Notifier
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A member as a roster lists them; `profile` carries what the platform said (name, locale, owner)."""
+
+    user: UserRef
+    profile: Profile | None = None
+
+
+def user_ref(tenant: Tenant, member: Member) -> UserRef:
+    return UserRef(tenant.platform, tenant.external_id, member.platform_user_id, member.display_name)
 
 
 async def record_member(session: AsyncSession, conversation: Conversation, member: Member, now: datetime) -> None:
-    """Remember that `member` is in `conversation` (channels and group chats only)."""
+    """Remember that `member` is in `conversation`; the core calls this whenever a member talks in a channel."""
     if conversation.kind == ConversationKind.DIRECT.value:
-        return
-    values = {"conversation_id": conversation.id, "member_id": member.id, "seen_at": now}
-    await insert_ignore(session, ConversationMember, values, ["conversation_id", "member_id"])
+        return  # 1:1 chats are linked deliberately, by Membership.record_direct
+    await _link(session, conversation, member, now)
 
 
 async def members_of(session: AsyncSession, conversation_id: int) -> list[Member]:
@@ -35,23 +53,150 @@ async def members_of(session: AsyncSession, conversation_id: int) -> list[Member
 
 
 class Membership:
-    """The small service adapters call to fill the membership table from a platform's roster."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: Directory, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        directory: Directory,
+        catalog: Catalog,
+        clock: Clock,
+        notifier: Notifier,
+    ) -> None:
         self._sessions = sessions
         self._directory = directory
+        self._catalog = catalog
         self._clock = clock
+        self._notifier = notifier
+
+    async def record(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> int:
+        """Remember these members as members of `conversation` (and the conversation's reference).
+
+        Members the platform marks as managers (team owners) become managers; nobody is demoted here, because a
+        roster that omits the role says nothing about it. Returns how many members were recorded.
+        """
+        now = self._clock.now()
+        async with self._sessions() as session:
+            tenant = await self._directory.tenant(session, conversation.platform, conversation.tenant, now)
+            stored = await self._directory.conversation(session, tenant, conversation, now)
+            for entry in entries:
+                member, _ = await self._directory.member(session, tenant, entry.user, entry.profile, now)
+                if entry.profile is not None and entry.profile.is_manager and member.role != "manager":
+                    member.role = "manager"
+                await _link(session, stored, member, now)
+            await session.commit()
+        return len(entries)
 
     async def record_members(self, conversation: ConversationRef, users: Iterable[UserRef]) -> int:
-        """Record `users` as members of `conversation`, creating members on first sight. Returns how many."""
-        now = self._clock.now()
-        count = 0
+        """Record `users` (without profiles) as members of `conversation`. Returns how many."""
+        return await self.record(conversation, [RosterEntry(user) for user in users])
+
+    async def remove(self, conversation: ConversationRef, users: Sequence[UserRef]) -> None:
+        """These members left `conversation`; the member records stay (their learnings are the team's)."""
         async with self._sessions() as session:
-            tenant: Tenant = await self._directory.tenant(session, conversation.platform, conversation.tenant, now)
-            stored = await self._directory.conversation(session, tenant, conversation, now)
-            for user in users:
-                member, _ = await self._directory.member(session, tenant, user, None, now)
-                await record_member(session, stored, member, now)
-                count += 1
+            stored = await _find_conversation(session, conversation)
+            if stored is None:
+                return
+            ids = [user.id for user in users]
+            members = select(Member.id).where(Member.tenant_id == stored.tenant_id, Member.platform_user_id.in_(ids))
+            await session.execute(
+                delete(ConversationMember).where(
+                    ConversationMember.conversation_id == stored.id, ConversationMember.member_id.in_(members)
+                )
+            )
             await session.commit()
-        return count
+
+    async def forget(self, conversation: ConversationRef) -> None:
+        """The bot was removed from `conversation`: nobody there can be reached through it any more."""
+        async with self._sessions() as session:
+            stored = await _find_conversation(session, conversation)
+            if stored is not None:
+                await session.execute(delete(ConversationMember).where(ConversationMember.conversation_id == stored.id))
+                await session.commit()
+
+    async def members(self, conversation: ConversationRef) -> list[UserRef]:
+        """The members recorded for `conversation`, in the order they were first recorded."""
+        async with self._sessions() as session:
+            stored = await _find_conversation(session, conversation)
+            if stored is None:
+                return []
+            rows = await session.scalars(
+                select(Member)
+                .join(ConversationMember, ConversationMember.member_id == Member.id)
+                .where(ConversationMember.conversation_id == stored.id)
+                .order_by(ConversationMember.seen_at, Member.id)
+            )
+            return [user_ref(member.tenant, member) for member in rows]
+
+    async def direct_conversation(self, user: UserRef) -> ConversationRef | None:
+        """The stored 1:1 conversation of `user`, if the platform gave us one."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(Tenant, Conversation)
+                    .join(Conversation, Conversation.tenant_id == Tenant.id)
+                    .join(ConversationMember, ConversationMember.conversation_id == Conversation.id)
+                    .join(Member, Member.id == ConversationMember.member_id)
+                    .where(
+                        Tenant.platform == user.platform,
+                        Tenant.external_id == user.tenant,
+                        Member.platform_user_id == user.id,
+                        Conversation.kind == ConversationKind.DIRECT.value,
+                    )
+                    .order_by(Conversation.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        return conversation_ref(row[0], row[1]) if row else None
+
+    async def record_direct(self, user: UserRef, direct: ConversationRef, profile: Profile | None = None) -> None:
+        """Remember `direct` as the 1:1 conversation of `user` (with its platform reference)."""
+        await self.record(direct, [RosterEntry(user, profile)])
+
+    async def reach(self, user: UserRef) -> ConversationRef:
+        """The 1:1 conversation to send `user` something proactively, opened and stored when there is none.
+
+        Raises DeliveryError (from the adapter) when the platform cannot open it.
+        """
+        stored = await self.direct_conversation(user)
+        if stored is not None:
+            return stored
+        direct = await self._notifier.open_direct(user)
+        await self.record_direct(user, direct)
+        return direct
+
+    async def welcome(self, user: UserRef, where: ConversationRef, profile: Profile | None) -> OutboundMessage:
+        """The greeting when the bot is added to `where`, in the language of `user` (who added it, or the member
+        of a 1:1 chat). Records the member on the way, so their locale is remembered."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            tenant = await self._directory.tenant(session, user.platform, user.tenant, now)
+            member, _ = await self._directory.member(session, tenant, user, profile, now)
+            stored = await self._directory.conversation(session, tenant, where, now)
+            if where.kind is ConversationKind.DIRECT:
+                await _link(session, stored, member, now)
+            language = member_language(member)
+            await session.commit()
+        t = self._catalog.translator(language)
+        key = "membership.welcome_direct" if where.kind is ConversationKind.DIRECT else "membership.welcome_channel"
+        text = t(key)
+        return OutboundMessage(text=text, blocks=(Text(text), Context(t("membership.welcome_hint"))))
+
+
+async def _find_conversation(session: AsyncSession, conversation: ConversationRef) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation)
+        .join(Tenant, Tenant.id == Conversation.tenant_id)
+        .where(
+            Tenant.platform == conversation.platform,
+            Tenant.external_id == conversation.tenant,
+            Conversation.platform_conversation_id == conversation.id,
+        )
+    )
+
+
+async def _link(session: AsyncSession, conversation: Conversation, member: Member, now: datetime) -> None:
+    await insert_ignore(
+        session,
+        ConversationMember,
+        {"conversation_id": conversation.id, "member_id": member.id, "seen_at": now},
+        ["conversation_id", "member_id"],
+    )

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # On when MICROSOFT_APP_ID is set. TEAMS_ENABLED=true without an app id serves /api/messages unauthenticated,
+    # for local development with Microsoft 365 Agents Playground only; TEAMS_ENABLED=false turns Teams off.
+    teams_enabled: bool | None = None
+    # Where 1:1 chats are opened for members we have never heard from (Teams' global Bot Connector).
+    teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    # Teams' published limits: about 7 sends per second per conversation, about 30 per second per app per tenant.
+    teams_conversation_rate: float = Field(default=7.0, gt=0)
+    teams_tenant_rate: float = Field(default=30.0, gt=0)
 
     # Nudge engine
     nudge_tick_seconds: float = Field(default=10.0, gt=0, description="How often the dispatcher looks for due work")

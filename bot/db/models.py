@@ -101,7 +101,7 @@ class InboundEvent(Base):
 
 class ConversationMember(Base):
     """Who is in a channel, as far as learnbot knows: filled when members talk there (core) and from platform
-    rosters (adapters, via `bot.membership.Membership.record_members`). Nudges DM these members."""
+    rosters (adapters, via `bot.membership.Membership.record`); a 1:1 chat links its one member. Nudges DM these."""
 
     __tablename__ = "conversation_members"
 

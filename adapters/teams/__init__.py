@@ -1,0 +1,1 @@
+"""Microsoft Teams: translate, render (Adaptive Cards), transport (botbuilder CloudAdapter), app package."""

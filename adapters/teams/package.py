@@ -1,0 +1,108 @@
+"""`learnbot teams-package`: the zip a Teams admin uploads (manifest.json, color.png, outline.png).
+
+The icons are drawn here and written as PNG with zlib, so no imaging library is needed: a 192x192 colour icon
+and a 32x32 outline icon that is white on transparent, as Teams requires.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.catalog import Translator
+from bot.model import JsonObject
+
+MANIFEST_VERSION = "1.19"
+MANIFEST_SCHEMA = (
+    f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+)
+ACCENT = (0x2E, 0x6B, 0x5E)  # a calm green
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+Pixel = tuple[int, int, int, int]
+
+
+def png(width: int, height: int, pixel: Callable[[int, int], Pixel]) -> bytes:
+    """An RGBA PNG whose pixel (x, y) is `pixel(x, y)`."""
+    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+def _glyph(x: float, y: float) -> bool:
+    """An open book with a spark above it, in unit coordinates (0..1)."""
+    left_page = 0.16 <= x <= 0.48 and 0.42 <= y <= 0.80 - (0.48 - x) * 0.15
+    right_page = 0.52 <= x <= 0.84 and 0.42 <= y <= 0.80 - (x - 0.52) * 0.15
+    spark = abs(x - 0.5) + abs(y - 0.24) <= 0.10
+    return left_page or right_page or spark
+
+
+def color_icon(size: int = 192) -> bytes:
+    def pixel(x: int, y: int) -> Pixel:
+        return (255, 255, 255, 255) if _glyph(x / size, y / size) else (*ACCENT, 255)
+
+    return png(size, size, pixel)
+
+
+def outline_icon(size: int = 32) -> bytes:
+    def pixel(x: int, y: int) -> Pixel:
+        return (255, 255, 255, 255) if _glyph((x + 0.5) / size, (y + 0.5) / size) else (0, 0, 0, 0)
+
+    return png(size, size, pixel)
+
+
+def manifest(app_id: str, host: str, commands: Sequence[tuple[str, str]], t: Translator, *, version: str) -> JsonObject:
+    """manifest.json for a bot in personal, team and group chat scopes, with its command list."""
+    if not _GUID.match(app_id):
+        raise ValueError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}")
+    host = host.removeprefix("https://").removeprefix("http://").strip("/")
+    if not host or "/" in host:
+        raise ValueError(f"--host must be a host name such as learnbot.example.com, not {host!r}")
+    site = f"https://{host}"
+    command_list = [{"title": name[:32], "description": summary[:128]} for name, summary in commands[:10]]
+    scopes = ["personal", "team", "groupChat"]
+    return {
+        "$schema": MANIFEST_SCHEMA,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": version,
+        "id": app_id,
+        "developer": {
+            "name": "learnbot",
+            "websiteUrl": site,
+            "privacyUrl": f"{site}/privacy",
+            "termsOfUseUrl": f"{site}/terms",
+        },
+        "name": {"short": "learnbot", "full": "learnbot – learning as a daily team habit"},
+        "description": {"short": t("teams_package.short")[:80], "full": t("teams_package.full")[:4000]},
+        "icons": {"color": "color.png", "outline": "outline.png"},
+        "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
+        "bots": [
+            {
+                "botId": app_id,
+                "scopes": scopes,
+                "supportsFiles": False,
+                "isNotificationOnly": False,
+                "commandLists": [{"scopes": scopes, "commands": command_list}],
+            }
+        ],
+        "permissions": ["identity", "messageTeamMembers"],
+        "validDomains": [host],
+    }
+
+
+def write_package(path: Path, app_manifest: JsonObject) -> Path:
+    """Write the upload zip (files at the zip's root, as Teams wants them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(app_manifest, indent=2, ensure_ascii=False))
+        archive.writestr("color.png", color_icon())
+        archive.writestr("outline.png", outline_icon())
+    return path

@@ -1,0 +1,255 @@
+"""Bot Framework activities (as the JSON Teams posts) into neutral inbound events. Pure: no I/O.
+
+We read the raw JSON rather than botbuilder's `Activity` because botbuilder drops what we need (it maps
+`conversation.tenantId` to None; the tenant is in `channelData.tenant.id`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.model import (
+    ConversationKind,
+    ConversationRef,
+    FormValue,
+    InboundAction,
+    InboundMessage,
+    JsonObject,
+    Profile,
+    SentRef,
+    UserRef,
+)
+
+PLATFORM = "teams"
+# The key our cards put in every Action.Submit / Action.Execute `data`; Teams merges the inputs beside it.
+DATA_KEY = "learnbot"
+_KINDS = {"personal": ConversationKind.DIRECT, "channel": ConversationKind.CHANNEL, "groupChat": ConversationKind.GROUP}
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class BadActivity(ValueError):
+    """The JSON is not an activity we can act on; the endpoint answers 400 with this message."""
+
+
+@dataclass(frozen=True)
+class CardSubmission:
+    """A card's button or form, with what the adapter needs to update the card afterwards."""
+
+    action: InboundAction
+    title: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def _object(value: Any, where: str) -> JsonObject:
+    if not isinstance(value, dict):
+        raise BadActivity(f"`{where}` must be an object")
+    return value
+
+
+def _string(container: JsonObject, key: str, where: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise BadActivity(f"`{where}` must be a non-empty string")
+    return value
+
+
+def check_activity(raw: Any) -> JsonObject:
+    """The activity if it has what every turn needs (type, serviceUrl, conversation.id), else BadActivity."""
+    activity = _object(raw, "activity")
+    _string(activity, "type", "type")
+    _string(activity, "serviceUrl", "serviceUrl")
+    _string(_object(activity.get("conversation"), "conversation"), "id", "conversation.id")
+    return activity
+
+
+def tenant_id(activity: JsonObject) -> str:
+    """Teams' tenant: channelData.tenant.id, else conversation.tenantId; "default" outside Teams (Emulator)."""
+    channel_data = activity.get("channelData") or {}
+    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
+    if not tenant:
+        tenant = (activity.get("conversation") or {}).get("tenantId")
+    return str(tenant) if tenant else "default"
+
+
+def split_conversation_id(conversation_id: str) -> tuple[str, str | None]:
+    """A channel thread's id is `<channel>;messageid=<root>`: the channel, and the thread root if any."""
+    base, _, rest = conversation_id.partition(";messageid=")
+    return base, (rest or None)
+
+
+def conversation_kind(activity: JsonObject) -> ConversationKind:
+    conversation = activity.get("conversation") or {}
+    kind = _KINDS.get(str(conversation.get("conversationType") or ""))
+    if kind is None:  # older payloads and the Emulator: isGroup tells channel from 1:1
+        kind = ConversationKind.CHANNEL if conversation.get("isGroup") else ConversationKind.DIRECT
+    return kind
+
+
+def reference(activity: JsonObject) -> JsonObject:
+    """The ConversationReference (Bot Framework JSON) that reaches this activity's conversation later.
+
+    Channel thread suffixes are dropped, so a proactive message starts a new post in the channel.
+    """
+    conversation = _object(activity.get("conversation"), "conversation")
+    base, _ = split_conversation_id(str(conversation.get("id")))
+    kind = conversation_kind(activity)
+    stored: JsonObject = {
+        "channelId": activity.get("channelId") or "msteams",
+        "serviceUrl": activity.get("serviceUrl"),
+        "conversation": {
+            "id": base,
+            "conversationType": conversation.get("conversationType"),
+            "isGroup": kind is not ConversationKind.DIRECT,
+            "tenantId": tenant_id(activity),
+        },
+    }
+    if isinstance(activity.get("recipient"), dict):
+        stored["bot"] = {key: activity["recipient"][key] for key in ("id", "name") if key in activity["recipient"]}
+    if kind is ConversationKind.DIRECT and isinstance(activity.get("from"), dict):
+        stored["user"] = {key: activity["from"][key] for key in ("id", "name") if key in activity["from"]}
+    return stored
+
+
+def conversation_ref(activity: JsonObject) -> ConversationRef:
+    conversation = _object(activity.get("conversation"), "conversation")
+    base, _ = split_conversation_id(str(conversation.get("id")))
+    channel = ((activity.get("channelData") or {}).get("channel") or {}) if conversation.get("id") else {}
+    name = conversation.get("name") or (channel.get("name") if isinstance(channel, dict) else None)
+    return ConversationRef(
+        PLATFORM, tenant_id(activity), base, conversation_kind(activity), name=name, raw=reference(activity)
+    )
+
+
+def sender(activity: JsonObject) -> UserRef:
+    person = _object(activity.get("from"), "from")
+    return UserRef(PLATFORM, tenant_id(activity), _string(person, "id", "from.id"), person.get("name"))
+
+
+def profile(activity: JsonObject) -> Profile:
+    """Locale from the activity (or clientInfo), time zone from the clientInfo entity."""
+    client_info = next(
+        (e for e in activity.get("entities") or [] if isinstance(e, dict) and e.get("type") == "clientInfo"), {}
+    )
+    person = activity.get("from") or {}
+    return Profile(
+        display_name=person.get("name") if isinstance(person, dict) else None,
+        locale=activity.get("locale") or client_info.get("locale"),
+        timezone=client_info.get("timezone"),
+    )
+
+
+def _bot_mentions(activity: JsonObject) -> list[str]:
+    bot_id = (activity.get("recipient") or {}).get("id")
+    texts: list[str] = []
+    for entity in activity.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("type") != "mention":
+            continue
+        mentioned = entity.get("mentioned") or {}
+        if bot_id and mentioned.get("id") == bot_id and isinstance(entity.get("text"), str):
+            texts.append(entity["text"])
+    return texts
+
+
+def message_text(activity: JsonObject) -> tuple[str, bool]:
+    """The text with the bot's @mentions removed, and whether the bot was mentioned."""
+    text = str(activity.get("text") or "")
+    mentions = _bot_mentions(activity)
+    for mention in mentions:
+        text = text.replace(mention, " ")
+    # Teams sends channel messages as HTML-ish text (<p>, &nbsp;); the grammar wants plain words.
+    text = html.unescape(_TAGS.sub(" ", text)).replace("\xa0", " ")
+    return " ".join(text.split()), bool(mentions)
+
+
+def inbound_message(activity: JsonObject) -> InboundMessage:
+    """A typed message: a command in 1:1 chat, or in a channel/group after the bot's @mention."""
+    where = conversation_ref(activity)
+    _, thread = split_conversation_id(str(activity["conversation"]["id"]))
+    text, mentioned = message_text(activity)
+    return InboundMessage(
+        user=sender(activity),
+        conversation=where,
+        text=text,
+        thread_id=thread or activity.get("replyToId"),
+        profile=profile(activity),
+        addressed=where.kind is ConversationKind.DIRECT or mentioned,
+        id=activity.get("id"),
+    )
+
+
+def _form_value(value: Any, toggle: bool) -> FormValue:
+    if toggle:
+        return str(value).lower() == "true"
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _submission(activity: JsonObject, data: JsonObject, fallback_action: str | None) -> CardSubmission:
+    ours = data.get(DATA_KEY)
+    if not isinstance(ours, dict):
+        if not fallback_action:
+            raise BadActivity("card data has no learnbot action")
+        ours = {"action": fallback_action}
+    action_id = ours.get("action")
+    if not isinstance(action_id, str) or not action_id:
+        raise BadActivity("card data has no learnbot action")
+    toggles = set(ours.get("toggles") or [])
+    form = {key: _form_value(value, key in toggles) for key, value in data.items() if key != DATA_KEY}
+    where = conversation_ref(activity)
+    reply_to = activity.get("replyToId")
+    labels = ours.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    action = InboundAction(
+        user=sender(activity),
+        conversation=where,
+        action_id=action_id,
+        value=str(ours.get("value") or ""),
+        form=form,
+        source=SentRef(where, str(reply_to)) if reply_to else None,
+        profile=profile(activity),
+    )
+    title = ours.get("title")
+    return CardSubmission(action, str(title) if title else None, {str(k): str(v) for k, v in labels.items()})
+
+
+def is_card_submit(activity: JsonObject) -> bool:
+    return activity.get("type") == "message" and isinstance(activity.get("value"), dict)
+
+
+def card_submit(activity: JsonObject) -> CardSubmission:
+    """Action.Submit: a message whose `value` holds our data and the card's inputs."""
+    return _submission(activity, _object(activity.get("value"), "value"), None)
+
+
+def card_execute(activity: JsonObject) -> CardSubmission:
+    """Action.Execute: an `adaptiveCard/action` invoke; `value.action.verb` names the action."""
+    action = _object(_object(activity.get("value"), "value").get("action"), "value.action")
+    data = action.get("data")
+    data = data if isinstance(data, dict) else {}
+    verb = action.get("verb")
+    return _submission(activity, data, verb if isinstance(verb, str) else None)
+
+
+def members_added(activity: JsonObject) -> list[JsonObject]:
+    return [m for m in activity.get("membersAdded") or [] if isinstance(m, dict) and m.get("id")]
+
+
+def members_removed(activity: JsonObject) -> list[JsonObject]:
+    return [m for m in activity.get("membersRemoved") or [] if isinstance(m, dict) and m.get("id")]
+
+
+def is_bot(activity: JsonObject, account: JsonObject) -> bool:
+    return account.get("id") == (activity.get("recipient") or {}).get("id")
+
+
+def team_id(activity: JsonObject) -> str | None:
+    team = (activity.get("channelData") or {}).get("team") or {}
+    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
+
+
+def account_ref(activity: JsonObject, account: JsonObject) -> UserRef:
+    return UserRef(PLATFORM, tenant_id(activity), str(account["id"]), account.get("name"))

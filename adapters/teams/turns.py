@@ -1,0 +1,189 @@
+"""One inbound Teams activity, handled: messages and card actions go to the core, installs record the roster.
+
+The invoke response for `adaptiveCard/action` is built here and written by the endpoint, because botbuilder
+4.17.1's stock invoke path on CloudAdapter answers HTTP 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from adapters.teams import translate
+from adapters.teams.adapter import TeamsAdapter
+from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission
+from adapters.teams.translate import CardSubmission
+from bot.catalog import Catalog, normalize_language
+from bot.membership import Membership, RosterEntry
+from bot.model import ConversationKind, ConversationRef, JsonObject, Profile, UserRef
+from bot.ports import DeliveryError, InboundHandler
+
+log = logging.getLogger(__name__)
+
+ROSTER_PAGE_SIZE = 500
+# 1:1 chats opened at once after an install; the Delivery pacer keeps the tenant under Teams' limit anyway.
+OPEN_DIRECT_CONCURRENCY = 8
+
+
+@dataclass
+class TurnOutcome:
+    """What the endpoint writes back: 201 for activities, the invoke response for invokes."""
+
+    status: int = 201
+    body: JsonObject | None = None
+
+
+@dataclass
+class TeamsTurns:
+    adapter: TeamsAdapter
+    bot: InboundHandler
+    membership: Membership
+    catalog: Catalog
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def handle(self, context: TurnContext, activity: JsonObject, outcome: TurnOutcome) -> None:
+        tenant = translate.tenant_id(activity)
+        self.adapter.learn(tenant, activity)
+        kind = activity.get("type")
+        if kind == "message":
+            if translate.is_card_submit(activity):
+                await self._submitted(context, tenant, activity, translate.card_submit(activity))
+            else:
+                await self._message(context, tenant, activity)
+        elif kind == "invoke":
+            await self._invoke(context, tenant, activity, outcome)
+        elif kind == "conversationUpdate":
+            await self._conversation_update(context, tenant, activity)
+        else:  # installationUpdate, typing, messageReaction…: nothing to do
+            log.debug("ignoring %s activity", kind)
+
+    async def _message(self, context: TurnContext, tenant: str, activity: JsonObject) -> None:
+        message = translate.inbound_message(activity)
+        for reply in await self.bot.handle_message(message):
+            await self.adapter.send_in_turn(context, tenant, reply)
+
+    def _thanks(self, activity: JsonObject) -> str:
+        language = normalize_language(activity.get("locale")) or "en"
+        return self.catalog.translator(language)("teams.submitted")
+
+    def _submission_card(self, activity: JsonObject, submission: CardSubmission) -> JsonObject | None:
+        if not submission.labels:  # a plain button: the card stays as it was
+            return None
+        return render_submission(submission.title, submission.labels, submission.action.form, self._thanks(activity))
+
+    async def _submitted(
+        self, context: TurnContext, tenant: str, activity: JsonObject, submission: CardSubmission
+    ) -> None:
+        """Action.Submit: run the action, then update the card (the core's replacement, or the answers)."""
+        replies = await self.bot.handle_action(submission.action)
+        replacement = next((reply for reply in replies if reply.replace_source), None)
+        source = submission.action.source
+        if source is not None:
+            if replacement is not None:
+                await self.adapter.update_in_turn(context, tenant, source.id, render(replacement)[0])
+            elif (answered := self._submission_card(activity, submission)) is not None:
+                payload = {"type": "message", "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": answered}]}
+                await self.adapter.update_in_turn(context, tenant, source.id, payload)
+        for reply in replies:
+            if reply is not replacement or source is None:
+                await self.adapter.send_in_turn(context, tenant, reply)
+
+    async def _invoke(self, context: TurnContext, tenant: str, activity: JsonObject, outcome: TurnOutcome) -> None:
+        if activity.get("name") != "adaptiveCard/action":
+            outcome.status, outcome.body = 501, {"error": f"invoke {activity.get('name')!r} is not supported"}
+            return
+        submission = translate.card_execute(activity)
+        replies = await self.bot.handle_action(submission.action)
+        replacement = next((reply for reply in replies if reply.replace_source), None)
+        updated = render(replacement)[0]["attachments"][0]["content"] if replacement else None
+        updated = updated or self._submission_card(activity, submission)
+        for reply in replies:
+            if reply is not replacement:
+                await self.adapter.send_in_turn(context, tenant, reply)
+        outcome.status = 200
+        if updated is not None:
+            outcome.body = {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": updated}
+        else:
+            outcome.body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
+
+    # --- installs and rosters -----------------------------------------------------------------------------
+
+    async def _conversation_update(self, context: TurnContext, tenant: str, activity: JsonObject) -> None:
+        where = translate.conversation_ref(activity)
+        added = translate.members_added(activity)
+        removed = translate.members_removed(activity)
+        if any(translate.is_bot(activity, account) for account in removed):
+            await self.membership.forget(where)
+            return
+        if removed:
+            await self.membership.remove(where, [translate.account_ref(activity, account) for account in removed])
+        if any(translate.is_bot(activity, account) for account in added):
+            await self._installed(context, tenant, activity, where)
+        elif added:
+            people = [translate.account_ref(activity, account) for account in added]
+            await self.membership.record(where, [RosterEntry(person) for person in people])
+            self._open_directs(people)
+
+    async def _installed(self, context: TurnContext, tenant: str, activity: JsonObject, where: ConversationRef) -> None:
+        installer = translate.sender(activity)
+        hints = translate.profile(activity)
+        if where.kind is ConversationKind.DIRECT:
+            await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, hints))
+            return
+        # Adding an app to a team is for team owners unless they allow otherwise: the installer manages it.
+        owner = Profile(hints.display_name, hints.locale, hints.timezone, is_manager=True)
+        await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, owner))
+        entries = await self._roster(context, activity)
+        await self.membership.record(where, [RosterEntry(installer, owner), *entries])
+        self._open_directs([entry.user for entry in entries])
+
+    async def _roster(self, context: TurnContext, activity: JsonObject) -> list[RosterEntry]:
+        """Every member of the team (or group chat), page by page."""
+        entries: list[RosterEntry] = []
+        token: str | None = None
+        try:
+            while True:
+                fetch = partial(TeamsInfo.get_paged_members, context, token, ROSTER_PAGE_SIZE)
+                page = await self.adapter.delivery.call(translate.tenant_id(activity), None, fetch)
+                for account in page.members or []:
+                    person = translate.account_ref(activity, {"id": account.id, "name": account.name})
+                    owner = (account.user_role or "").lower() == "owner"
+                    entries.append(RosterEntry(person, Profile(display_name=account.name, is_manager=owner)))
+                token = page.continuation_token
+                if not token:
+                    return entries
+        except DeliveryError as error:
+            # The welcome is out and the conversation stored; members still get recorded when they speak.
+            log.warning("could not read the roster of %s: %s", activity["conversation"]["id"], error.reason)
+            return entries
+
+    def _open_directs(self, people: Sequence[UserRef]) -> None:
+        """Open and store a 1:1 chat for each member in the background, so a nudge can reach them later."""
+        if not people:
+            return
+        task = asyncio.create_task(self._open_all(list(people)))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _open_all(self, people: list[UserRef]) -> None:
+        gate = asyncio.Semaphore(OPEN_DIRECT_CONCURRENCY)
+
+        async def open_one(person: UserRef) -> None:
+            async with gate:
+                try:
+                    await self.membership.reach(person)
+                except DeliveryError as error:
+                    log.warning("could not open a 1:1 chat with %s: %s", person.id, error.reason)
+
+        await asyncio.gather(*(open_one(person) for person in people))
+
+    async def drain(self) -> None:
+        """Wait for background work (on shutdown, and in tests)."""
+        while self.background:
+            await asyncio.gather(*list(self.background), return_exceptions=True)
