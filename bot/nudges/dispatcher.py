@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db.base import UtcDateTime
-from bot.db.models import Tenant
+from bot.db.models import ConversationMember, Tenant
 from bot.db.upsert import insert_ignore
 from bot.directory import Directory
 from bot.model import ConversationRef, SentRef
@@ -277,6 +277,9 @@ class Dispatcher:
         tenant = await session.get_one(Tenant, item.tenant_id)
         stored = await self._directory.conversation(session, tenant, conversation, now)
         if item.member_id is not None:
+            # Linked like any 1:1 chat, so Membership (and adapters) see it too.
+            link = {"conversation_id": stored.id, "member_id": item.member_id, "seen_at": now}
+            await insert_ignore(session, ConversationMember, link, ["conversation_id", "member_id"])
             await insert_ignore(session, NudgePreference, {"member_id": item.member_id}, ["member_id"])
             await session.execute(
                 update(NudgePreference)

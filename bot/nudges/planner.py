@@ -10,11 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
-from bot.db.models import ConversationMember, Member, Tenant
+from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
+from bot.model import ConversationKind
 from bot.nudges.config import EngineConfig
 from bot.nudges.locking import insert_ignore_many, take_write_lock
 from bot.nudges.schedules import fires_at, next_fire
@@ -61,6 +63,16 @@ async def schedule_targets(session: AsyncSession, schedule: NudgeSchedule, tenan
     country = await team_country(session, tenant.id)
     if schedule.target == "channel":
         return [_Target(None, Recipient(tenant.timezone, country), None)]
+    # A 1:1 chat the platform already gave us (e.g. Teams opens one for every roster member at install).
+    link = aliased(ConversationMember)
+    known_direct = (
+        select(link.conversation_id)
+        .join(Conversation, Conversation.id == link.conversation_id)
+        .where(link.member_id == Member.id, Conversation.kind == ConversationKind.DIRECT.value)
+        .order_by(link.conversation_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     # Plain columns, not ORM objects: a channel can have thousands of members.
     query = select(
         Member.id,
@@ -69,7 +81,7 @@ async def schedule_targets(session: AsyncSession, schedule: NudgeSchedule, tenan
         NudgePreference.opted_out,
         NudgePreference.paused,
         NudgePreference.paused_until,
-        NudgePreference.direct_conversation_id,
+        func.coalesce(NudgePreference.direct_conversation_id, known_direct),
     ).outerjoin(NudgePreference, NudgePreference.member_id == Member.id)
     if schedule.target == "owner":
         query = query.where(Member.id == schedule.owner_member_id)

@@ -137,3 +137,30 @@ async def test_update_through_the_port_edits_the_message(rig: Rig) -> None:
     await until(lambda: len(rig.connector.updates) == 1)
     assert rig.connector.updates[0].activity_id == sent.id
     assert "second" in str(rig.connector.updates[0].body)
+
+
+async def test_a_channel_nudge_reaches_every_roster_member_one_to_one(rig: Rig) -> None:
+    """The whole loop: install records the roster, a manager schedules DMs, the engine's tick reaches everyone
+    through the 1:1 chats stored at install (no second create_conversation)."""
+    from datetime import UTC, datetime
+
+    from bot.clock import ManualClock
+
+    await _install(rig)
+    created = len(rig.connector.created)
+    anna = {"id": "29:1anna", "name": "Anna Hansen", "aadObjectId": "aad-anna"}
+    command = rig.activity("channel_mention", text="<at>learnbot</at> nudge add weekdays 09:00 dm", **{"from": anna})
+    assert (await rig.post(command)).status == 201
+    assert "nudge" in rig.connector.texts()[-1].casefold()
+    sends_before = len(rig.connector.sends)
+    clock = rig.app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))  # Tuesday 09:00 in Copenhagen
+    report = await rig.app.nudges.tick()
+    assert report.runs == 1
+    prompts = rig.connector.sends[sends_before:]
+    assert sorted(send.conversation for send in prompts) == sorted(f"a:direct-{m['id']}" for m in ROSTER)
+    assert len(rig.connector.created) == created
+    assert all(
+        "Hvad har vi lært siden sidst?" in str(send.body) or "learned since" in str(send.body) for send in prompts
+    )
