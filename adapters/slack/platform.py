@@ -24,9 +24,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.app import App
 from adapters.slack.backlog import Backlog
+from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
-from adapters.slack.tokens import FixedToken, InstalledTokens, TokenSource
+from adapters.slack.tokens import FixedToken, InstalledAuthorize, InstalledTokens, TokenSource, rotator
 from adapters.slack.transport import SlackAdapter
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
 from bot.settings import Settings
@@ -37,6 +38,8 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 BACKLOG_KEY = web.AppKey("slack_backlog", Backlog)
+# How long an admin has between /slack/install and approving on Slack.
+STATE_SECONDS = 600
 
 
 def _secret(value: object) -> str | None:
@@ -85,21 +88,30 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         assert s.slack_client_id and s.slack_client_secret
         client_secret = s.slack_client_secret.get_secret_value()
         installations = AsyncSQLAlchemyInstallationStore(s.slack_client_id, app.engine)
-        states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.engine)
+        installed = InstalledTokens(installations, rotator(s.slack_client_id, client_secret, s.slack_api_url))
         oauth = AsyncOAuthSettings(
             client_id=s.slack_client_id,
             client_secret=client_secret,
             scopes=list(BOT_SCOPES),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
+            # Send the admin straight to Slack; Bolt's own "Add to Slack" page adds a click and nothing else.
+            install_page_rendering_enabled=False,
             # GovSlack and tests: the authorize page lives beside the Web API.
             authorization_url=urljoin(s.slack_api_url, "../oauth/v2/authorize"),
             installation_store=installations,
             installation_store_bot_only=True,
-            state_store=states,
+            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=app.engine),
+            callback_options=install_pages(app.catalog, s.default_language, STATE_SECONDS // 60),
         )
-        bolt = AsyncApp(client=_client(s, None), signing_secret=secret, oauth_settings=oauth)
-        tokens = InstalledTokens(installations, s.slack_client_id, client_secret, s.slack_api_url)
+        bolt = AsyncApp(
+            client=_client(s, None),
+            signing_secret=secret,
+            oauth_settings=oauth,
+            # Bolt takes an AsyncAuthorize instance here, though its hint names only plain callables.
+            authorize=InstalledAuthorize(installed),  # type: ignore[arg-type]
+        )
+        tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
     SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
     return bolt, adapter
