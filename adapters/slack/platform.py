@@ -27,6 +27,7 @@ from adapters.slack.backlog import Backlog
 from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.socket_mode import connect as socket_mode_connect
 from adapters.slack.tokens import FixedToken, InstalledAuthorize, InstalledTokens, TokenSource, rotator
 from adapters.slack.transport import SlackAdapter
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
@@ -155,21 +156,17 @@ def routes(bolt: AsyncApp) -> list[web.RouteDef]:
 
 async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[None]]:
     backlog = Backlog()
-    backlog.start()
     bolt, adapter = build_bolt(app, backlog)
-    web_app[BACKLOG_KEY] = backlog
-    app.notifier.register(adapter)
-    await adapter.start(app.bot)
     app_token = _secret(app.settings.slack_app_token)
     socket_mode = None
     if app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        socket_mode = AsyncSocketModeHandler(bolt, app_token)
-        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
-        log.info("slack: connected in Socket Mode")
+        socket_mode = await socket_mode_connect(bolt, app_token)
     else:
         web_app.router.add_routes(routes(bolt))
+    backlog.start()
+    web_app[BACKLOG_KEY] = backlog
+    app.notifier.register(adapter)
+    await adapter.start(app.bot)
 
     async def cleanup() -> None:
         if socket_mode is not None:

@@ -33,6 +33,7 @@ class FakeSlack:
     # oauth.v2.access: authorization code -> Slack's answer; refresh token -> the answer to a refresh grant.
     grants: dict[str, JsonObject] = field(default_factory=dict)
     refreshes: dict[str, JsonObject] = field(default_factory=dict)
+    socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -113,6 +114,10 @@ class FakeSlack:
         problem = _invalid(args)
         if problem:
             return web.json_response({"ok": False, "error": "invalid_blocks", "detail": problem})
+        if method == "apps.connections.open" and not str(request.headers.get("Authorization")).startswith(
+            "Bearer xapp-"
+        ):
+            return web.json_response({"ok": False, "error": "not_allowed_token_type"})
         if method == "oauth.v2.access":
             return web.json_response(self._oauth(args))
         return web.json_response({"ok": True, **self._answer(method, args)})
@@ -135,6 +140,8 @@ class FakeSlack:
                 if args.get("include_locale") not in ("true", True, "1"):
                     info.pop("locale", None)
                 return {"user": info}
+            case "apps.connections.open":
+                return {"url": self.socket_url}
             case "views.open" | "views.publish" | "views.update":
                 return {"view": {"id": f"V{next(self._ts)}", **args.get("view", {})}}
         return {}
