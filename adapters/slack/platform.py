@@ -148,7 +148,9 @@ def to_bolt_request(request: web.Request, body: str) -> AsyncBoltRequest:
     return bolt_request
 
 
-def routes(bolt: AsyncApp) -> list[web.RouteDef]:
+def routes(bolt: AsyncApp, *, events_over_http: bool = True) -> list[web.RouteDef]:
+    """POST /slack/events (unless Socket Mode carries them) and, with OAuth, the install and redirect pages."""
+
     async def events(request: web.Request) -> web.Response:
         try:
             bolt_request = to_bolt_request(request, await request.text())
@@ -157,7 +159,7 @@ def routes(bolt: AsyncApp) -> list[web.RouteDef]:
             return web.Response(status=400, text="the payload field is not valid JSON")
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
-    table = [web.post(EVENTS_PATH, events)]
+    table = [web.post(EVENTS_PATH, events)] if events_over_http else []
     flow = bolt.oauth_flow
     if flow is not None:
 
@@ -178,8 +180,8 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     socket_mode = None
     if app_token:
         socket_mode = await socket_mode_connect(bolt, app_token)
-    else:
-        web_app.router.add_routes(routes(bolt))
+    # OAuth installs go through the admin's browser, so their pages are served over HTTP even in Socket Mode.
+    web_app.router.add_routes(routes(bolt, events_over_http=socket_mode is None))
     backlog.start()
     web_app[BACKLOG_KEY] = backlog
     app.notifier.register(adapter)

@@ -108,3 +108,32 @@ async def test_a_bot_token_in_slack_app_token_stops_the_start_with_a_clear_error
             await build_web_app(app, [slack_platform()])
     finally:
         await app.close()
+
+
+async def test_oauth_install_pages_are_served_over_http_in_socket_mode(
+    database_url: str, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    server = FakeSocketMode()
+    await server.start()
+    fake_slack.socket_url = server.url
+    settings = settings_for(
+        database_url,
+        fake_slack,
+        slack_client_id="1111.2222",
+        slack_client_secret="test-client-secret",
+        slack_signing_secret="test-signing-secret",
+        slack_app_token="xapp-1-test",
+    )
+    app = build_app(settings, clock=clock)
+    web_app, _ = await build_web_app(app, [slack_platform()])
+    client = TestClient(TestServer(web_app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        await server.wait_connected()
+        install = await client.get("/slack/install", allow_redirects=False)
+        assert install.status == 302 and "/oauth/v2/authorize?" in install.headers["Location"]
+        assert (await client.post("/slack/events", data="{}")).status == 404
+    finally:
+        await client.close()
+        await server.close()
+        await app.close()
