@@ -22,6 +22,8 @@ class Backlog:
         self._workers: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        if self._workers:
+            return
         self._workers = [asyncio.create_task(self._work(), name=f"slack-backlog-{n}") for n in range(self._size)]
 
     def submit(self, job: Job) -> None:

@@ -1,7 +1,7 @@
 """Bolt listeners: ack at once, then translate, ask the core, and deliver its replies.
 
-Bolt (HTTP mode, process_before_response=False) answers Slack as soon as `ack()` runs and keeps the listener
-running in the background, so everything after `ack()` is off Slack's 3-second clock.
+Each Bolt listener only acks and queues the real work on the backlog, so Bolt (process_before_response=True)
+answers Slack as soon as the listener returns and everything after `ack()` is off Slack's 3-second clock.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from bot.settings import Settings
 from tests.slack.fake_slack import FakeSlack
 
 SECRET = "test-signing-secret"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
@@ -70,15 +72,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await api.close()
 
 
-@pytest.fixture
-async def slack(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.url,
-    )
+async def _rig(settings: Settings, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
     app = build_app(settings, clock=clock)
     web_app, states = await build_web_app(app, [slack_platform()])
     assert states[0].enabled, states
@@ -87,3 +81,32 @@ async def slack(database_url: str, fake_slack: FakeSlack, clock: ManualClock) ->
     yield SlackRig(app, fake_slack, client)
     await client.close()
     await app.close()
+
+
+@pytest.fixture
+async def slack(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
+    """learnbot for one workspace (SLACK_BOT_TOKEN) over HTTP."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+    )
+    async for rig in _rig(settings, fake_slack, clock):
+        yield rig
+
+
+@pytest.fixture
+async def slack_oauth(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
+    """learnbot for many workspaces (OAuth with CLIENT_ID/SECRET) over HTTP; nothing installed yet."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+    )
+    async for rig in _rig(settings, fake_slack, clock):
+        yield rig

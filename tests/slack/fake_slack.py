@@ -20,6 +20,7 @@ JsonObject = dict[str, Any]
 class Call:
     method: str
     args: JsonObject
+    authorization: str | None = None  # the Authorization header as sent: "Bearer xoxb-…" or "Basic …"
 
 
 @dataclass
@@ -29,6 +30,10 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     server: TestServer | None = None
     users: dict[str, JsonObject] = field(default_factory=dict)
+    # oauth.v2.access: authorization code -> Slack's answer; refresh token -> the answer to a refresh grant.
+    grants: dict[str, JsonObject] = field(default_factory=dict)
+    refreshes: dict[str, JsonObject] = field(default_factory=dict)
+    socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -46,6 +51,10 @@ class FakeSlack:
 
     def of(self, method: str) -> list[JsonObject]:
         return [call.args for call in self.calls if call.method == method]
+
+    def tokens(self, method: str) -> list[str | None]:
+        """The Authorization header of each call of `method`, in order."""
+        return [call.authorization for call in self.calls if call.method == method]
 
     async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[JsonObject]:
         """Poll until `count` calls of `method` arrived (the bot calls Slack after it acked)."""
@@ -96,7 +105,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
-        self._record(Call(method, args))
+        self._record(Call(method, args, request.headers.get("Authorization")))
         queued = self.failures.get(method)
         if queued:
             status, error = queued.pop(0)
@@ -105,6 +114,12 @@ class FakeSlack:
         problem = _invalid(args)
         if problem:
             return web.json_response({"ok": False, "error": "invalid_blocks", "detail": problem})
+        if method == "apps.connections.open" and not str(request.headers.get("Authorization")).startswith(
+            "Bearer xapp-"
+        ):
+            return web.json_response({"ok": False, "error": "not_allowed_token_type"})
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth(args))
         return web.json_response({"ok": True, **self._answer(method, args)})
 
     def _answer(self, method: str, args: JsonObject) -> JsonObject:
@@ -125,9 +140,19 @@ class FakeSlack:
                 if args.get("include_locale") not in ("true", True, "1"):
                     info.pop("locale", None)
                 return {"user": info}
+            case "apps.connections.open":
+                return {"url": self.socket_url}
             case "views.open" | "views.publish" | "views.update":
                 return {"view": {"id": f"V{next(self._ts)}", **args.get("view", {})}}
         return {}
+
+    def _oauth(self, args: JsonObject) -> JsonObject:
+        """oauth.v2.access: a code grant answers once; a refresh grant answers for a known refresh token."""
+        if args.get("grant_type") == "refresh_token":
+            answer = self.refreshes.get(str(args.get("refresh_token")))
+            return {"ok": True, **answer} if answer else {"ok": False, "error": "invalid_refresh_token"}
+        answer = self.grants.pop(str(args.get("code")), None)
+        return {"ok": True, **answer} if answer else {"ok": False, "error": "invalid_code"}
 
 
 def _invalid(args: JsonObject) -> str | None:

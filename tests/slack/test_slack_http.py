@@ -154,3 +154,11 @@ async def test_rate_limited_reply_is_retried_after_retry_after(slack: SlackRig) 
     await slack.api.wait_for("chat.postEphemeral", 2, within=10)
     async with slack.app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Learning)) == 1
+
+
+async def test_unreadable_interactivity_payload_gets_400_and_stores_nothing(slack: SlackRig) -> None:
+    response = await slack.post("payload=%7Bnot+json", "application/x-www-form-urlencoded")
+    assert response.status == 400
+    assert "payload" in await response.text()
+    assert await learnings(slack) == []
+    assert slack.api.calls == []
