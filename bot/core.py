@@ -125,6 +125,9 @@ class LearnBot:
             profile = await self._profile(user) or hint
             tenant = tenant or await self.directory.tenant(session, user.platform, user.tenant, now)
             member, _ = await self.directory.member(session, tenant, user, profile, now)
+        elif hint is not None:
+            # Members first seen on a roster carry no locale or time zone; their own messages may.
+            self.directory.fill_gaps(member, hint)
         assert tenant is not None
         conversation = await self.directory.conversation(session, tenant, where, now)
         await record_member(session, conversation, member, now)  # who is in a channel, for nudges to members

@@ -102,6 +102,13 @@ class Directory:
         assert member is not None
         return member, True
 
+    def fill_gaps(self, member: Member, hint: Profile) -> None:
+        """Take language and time zone from a platform hint where the member has none (never overriding a choice)."""
+        if member.language is None:
+            member.language = normalize_language(hint.locale)
+        if member.timezone is None:
+            member.timezone = valid_timezone(hint.timezone)
+
     async def conversation(
         self, session: AsyncSession, tenant: Tenant, ref: ConversationRef, now: datetime
     ) -> Conversation:

@@ -118,3 +118,14 @@ async def test_direct_conversations_are_stored_as_direct(app: App) -> None:
         kinds = {c.platform_conversation_id: c.kind for c in (await session.scalars(select(Conversation)))}
     assert kinds == {"D-anna": "direct"}
     assert user("anna").id == "U-anna" and ROOM.id == "C-room"
+
+
+async def test_hints_fill_a_members_missing_language_but_never_override_a_choice(app: App) -> None:
+    await app.membership.record_members(ROOM, [user("finn")])  # known from a roster: no locale, no zone
+    hint = Profile(locale="sv-SE", timezone="Europe/Stockholm")
+    assert "det här kan jag" in all_text(await say(app.bot, "help", who="finn", profile=hint))
+    await say(app.bot, "language en", who="finn")
+    assert "what I can do" in all_text(await say(app.bot, "help", who="finn", profile=Profile(locale="da-DK")))
+    async with app.sessions() as session:
+        member = await session.scalar(select(Member).where(Member.platform_user_id == "U-finn"))
+        assert member is not None and (member.language, member.timezone) == ("en", "Europe/Stockholm")
