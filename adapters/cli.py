@@ -206,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().level > logging.DEBUG:
+        # APScheduler reports every tick at INFO; our own log lines say what a tick did when it matters.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
     try:
         return asyncio.run(runners[args.command](settings, args))

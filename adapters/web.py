@@ -8,7 +8,9 @@ mounts its routes and adapter when on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -79,7 +81,7 @@ def describe(states: Sequence[PlatformState]) -> str:
 
 
 async def serve(app: App, platforms: Sequence[WebPlatform], host: str, port: int) -> None:
-    """Run until cancelled (Ctrl-C / SIGTERM)."""
+    """Run until SIGTERM / SIGINT (or cancellation), then stop gracefully: a nudge tick in flight finishes."""
     web_app, states = await build_web_app(app, platforms)
     log.info("platforms: %s", describe(states))
     if not any(state.enabled for state in states):
@@ -91,8 +93,17 @@ async def serve(app: App, platforms: Sequence[WebPlatform], host: str, port: int
     log.info("learnbot listening on http://%s:%d", host, port)
     # Adapters are registered by their mounts above, so nudges can reach every platform from the first tick.
     await app.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform / thread
+            loop.add_signal_handler(signum, stopping.set)
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
+        log.info("stopping: finishing work in flight")
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
         await app.stop()
         await runner.cleanup()
