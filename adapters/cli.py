@@ -103,11 +103,12 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
     try:
         await app.prepare_database()
-        adapter = ConsoleAdapter(sys.stdout, Style(color=sys.stdout.isatty() and not args.no_color))
+        language = normalize_language(settings.default_language) or "en"
+        style = Style(color=sys.stdout.isatty() and not args.no_color)
+        adapter = ConsoleAdapter(sys.stdout, style, app.catalog, language)
         app.notifier.register(adapter)
         await adapter.start(app.bot)
         await app.start()  # nudges fire while the chat waits for input
-        language = normalize_language(settings.default_language) or "en"
         chat = ConsoleChat(
             app.bot,
             adapter,

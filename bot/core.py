@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,10 @@ from bot.ports import Notifier
 from bot.turn import ActionHandler, CommandHandler, MessageInterceptor, Turn, UsageError
 
 log = logging.getLogger(__name__)
+
+
+def _in_language(replies: list[OutboundMessage], language: str) -> list[OutboundMessage]:
+    return [reply if reply.language else replace(reply, language=language) for reply in replies]
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class LearnBot:
             replies = await self._route_message(turn, message)
             await session.commit()
         await self._run_after_commit(turn)
-        return replies
+        return _in_language(replies, turn.language)
 
     async def handle_action(self, action: InboundAction) -> list[OutboundMessage]:
         async with self.sessions() as session:
@@ -101,7 +105,7 @@ class LearnBot:
                     replies = [OutboundMessage.plain(turn.t(error.key, **error.params), private=True)]
             await session.commit()
         await self._run_after_commit(turn)
-        return replies
+        return _in_language(replies, turn.language)
 
     async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]:
         """The member's home page (Slack App Home) as neutral blocks; `where` is their direct conversation."""

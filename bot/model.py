@@ -188,6 +188,8 @@ class OutboundMessage:
     replace_source: bool = False
     # post in the thread of this message id (answers to a prompt, summaries)
     thread_id: str | None = None
+    # The recipient's language, so adapters can word their own chrome (form hints, labels) to match.
+    language: str | None = None
 
     @classmethod
     def plain(cls, text: str, *, private: bool = False) -> OutboundMessage:

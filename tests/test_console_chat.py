@@ -55,7 +55,7 @@ class FormBot:
 async def test_button_number_opens_form_and_answers_are_submitted() -> None:
     out = io.StringIO()
     bot = FormBot()
-    adapter = ConsoleAdapter(out, Style())
+    adapter = ConsoleAdapter(out, Style(), Catalog.load())
     chat = ConsoleChat(bot, adapter, Catalog.load().translator("en"), out, name="Anna", team="T", echo=True)
     await chat.run(lines("hello", "1", "line one", "line two", ".", "7", "2", "ja", "", ":quit"))
     submitted = bot.actions[-1]
@@ -69,7 +69,13 @@ async def test_end_of_input_inside_a_form_submits_nothing() -> None:
     out = io.StringIO()
     bot = FormBot()
     chat = ConsoleChat(
-        bot, ConsoleAdapter(out, Style()), Catalog.load().translator("en"), out, name="A", team="T", echo=False
+        bot,
+        ConsoleAdapter(out, Style(), Catalog.load()),
+        Catalog.load().translator("en"),
+        out,
+        name="A",
+        team="T",
+        echo=False,
     )
     await chat.run(lines("hello", "1", "only the first line"))
     assert [action.action_id for action in bot.actions] == ["answer"]
@@ -86,7 +92,38 @@ async def test_a_number_without_buttons_is_an_ordinary_message() -> None:
             return []
 
     chat = ConsoleChat(
-        Echo(), ConsoleAdapter(out, Style()), Catalog.load().translator("en"), out, name="A", team="T", echo=False
+        Echo(),
+        ConsoleAdapter(out, Style(), Catalog.load()),
+        Catalog.load().translator("en"),
+        out,
+        name="A",
+        team="T",
+        echo=False,
     )
     await chat.run(lines("3"))
     assert received == ["3"]
+
+
+async def test_terminal_chrome_follows_the_language_of_each_message() -> None:
+    out = io.StringIO()
+
+    class DanishFormBot(FormBot):
+        async def handle_action(self, action: InboundAction) -> list[OutboundMessage]:
+            from dataclasses import replace
+
+            return [replace(reply, language="da") for reply in await super().handle_action(action)]
+
+    bot = DanishFormBot()
+    chat = ConsoleChat(
+        bot,
+        ConsoleAdapter(out, Style(), Catalog.load()),
+        Catalog.load().translator("en"),
+        out,
+        name="A",
+        team="T",
+        echo=False,
+    )
+    await chat.run(lines("hello", "1", "x", ".", "9", "1", "nej", ""))
+    assert "Udfyld formularen" in out.getvalue()
+    assert "Svar venligst med et af de viste numre." in out.getvalue()
+    assert bot.actions[-1].form["anonymous"] is False

@@ -116,11 +116,12 @@ class ConsoleChat:
 
     async def _fill_forms(self, read: ReadLine) -> None:
         while self._adapter.forms:
-            form, sent = self._adapter.forms.pop(0)
-            self._say(self._t("console.form_intro"))
+            pending = self._adapter.forms.pop(0)
+            form, sent = pending.form, pending.sent
+            self._say(pending.t("console.form_intro"))
             values: dict[str, FormValue] = {}
             for field in form.inputs:
-                value = await self._ask(field, read)
+                value = await self._ask(field, read, pending.t)
                 if value is None:  # end of input in the middle of a form: nothing half-submitted
                     return
                 values[field.id] = value
@@ -128,13 +129,13 @@ class ConsoleChat:
             self._adapter.clear_choices()
             await self._show(await self._handler.handle_action(action), sent.conversation, sent)
 
-    async def _ask(self, field: Input, read: ReadLine) -> FormValue | None:
+    async def _ask(self, field: Input, read: ReadLine, t: Translator) -> FormValue | None:
         label = field.label + ("" if field.optional else " *")
         if field.kind == "select":
             for number, option in enumerate(field.options, 1):
                 self._say(f"  {number}) {option.label}")
             while True:
-                answer = await read(f"{label} ({self._t('console.form_select')}): ")
+                answer = await read(f"{label} ({t('console.form_select')}): ")
                 if answer is None:
                     return None
                 answer = answer.strip()
@@ -142,9 +143,9 @@ class ConsoleChat:
                     return field.initial
                 if answer.isdigit() and 1 <= int(answer) <= len(field.options):
                     return field.options[int(answer) - 1].value
-                self._say(self._t("console.form_invalid"))
+                self._say(t("console.form_invalid"))
         if field.kind == "checkbox":
-            answer = await read(f"{label} ({self._t('console.form_checkbox')}): ")
+            answer = await read(f"{label} ({t('console.form_checkbox')}): ")
             if answer is None:
                 return None
             return answer.strip().casefold() in _YES if answer.strip() else bool(field.initial)
