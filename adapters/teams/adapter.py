@@ -30,6 +30,7 @@ from botframework.connector.auth import (
 
 from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
+from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
 from bot.ports import Capabilities, DeliveryError, InboundHandler
@@ -194,7 +195,7 @@ class TeamsAdapter:
     def _reference(self, conversation: ConversationRef, thread_id: str | None = None) -> ConversationReference:
         if not conversation.raw.get("serviceUrl"):
             raise DeliveryError(f"no stored Teams reference for conversation {conversation.id}", permanent=True)
-        reference = ConversationReference().deserialize(dict(conversation.raw))
+        reference = conversation_reference(conversation.raw)
         if thread_id and conversation.kind is not ConversationKind.DIRECT:
             reference.conversation.id = f"{conversation.id};messageid={thread_id}"
         return reference
