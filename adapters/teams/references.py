@@ -1,4 +1,4 @@
-"""Stored ConversationReference JSON back into botbuilder's model, cheaply.
+"""Stored ConversationReference JSON back into botbuilder's model, and the activity a proactive turn runs on.
 
 Every proactive send rebuilds the reference of its conversation from `ConversationRef.raw`. msrest's generic
 `ConversationReference().deserialize` costs about 90 µs a call (the most expensive thing the adapter itself did in
@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+from botbuilder.schema import (
+    Activity,
+    ActivityEventNames,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationReference,
+)
 
 _NESTED: dict[str, type[Any]] = {"ChannelAccount": ChannelAccount, "ConversationAccount": ConversationAccount}
 _SCALARS: dict[str, type] = {"str": str, "bool": bool}
@@ -57,3 +64,20 @@ def conversation_reference(raw: Mapping[str, Any]) -> ConversationReference:
     except _Unusual:
         reference = ConversationReference().deserialize(dict(raw))
     return reference
+
+
+def continuation(reference: ConversationReference) -> Activity:
+    """The event activity a proactive turn runs on: botbuilder's `get_continuation_activity` without an id.
+
+    botbuilder stamps it with `uuid1()` (about 13 µs and a lock on libuuid's clock file per message); an id there
+    would only make our sends replies to a message that does not exist, so we leave it out."""
+    return Activity(
+        type=ActivityTypes.event,
+        name=ActivityEventNames.continue_conversation,
+        channel_id=reference.channel_id,
+        service_url=reference.service_url,
+        conversation=reference.conversation,
+        recipient=reference.bot,
+        from_property=reference.user,
+        relates_to=reference,
+    )
