@@ -30,6 +30,7 @@ from botframework.connector.auth import (
 
 from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
+from adapters.teams.references import continuation, conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
 from bot.ports import Capabilities, DeliveryError, InboundHandler
@@ -194,29 +195,33 @@ class TeamsAdapter:
     def _reference(self, conversation: ConversationRef, thread_id: str | None = None) -> ConversationReference:
         if not conversation.raw.get("serviceUrl"):
             raise DeliveryError(f"no stored Teams reference for conversation {conversation.id}", permanent=True)
-        reference = ConversationReference().deserialize(dict(conversation.raw))
+        reference = conversation_reference(conversation.raw)
         if thread_id and conversation.kind is not ConversationKind.DIRECT:
             reference.conversation.id = f"{conversation.id};messageid={thread_id}"
         return reference
+
+    async def _continue(
+        self, reference: ConversationReference, logic: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
+        """botbuilder's `continue_conversation`, minus the random uuid1 id it gives the continuation activity (a
+        clock-file lock per call; we post new messages rather than reply to that id, so it was cleared anyway)."""
+        claims = self.cloud.create_claims_identity(self.config.app_id or "")
+        await self.cloud.process_proactive(claims, continuation(reference), None, logic)
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         ids: list[str] = []
 
         async def logic(context: TurnContext) -> None:
-            # botbuilder gives the continuation a random id and would "reply" to it; post a new message instead.
-            context.activity.id = None
             ids.extend(await self.send_in_turn(context, conversation.tenant, message))
 
-        await self.cloud.continue_conversation(
-            self._reference(conversation, message.thread_id), logic, self.config.app_id or ""
-        )
+        await self._continue(self._reference(conversation, message.thread_id), logic)
         return SentRef(conversation, ids[0] if ids else "", message.thread_id)
 
     async def update(self, sent: SentRef, message: OutboundMessage) -> None:
         async def logic(context: TurnContext) -> None:
             await self.update_in_turn(context, sent.conversation.tenant, sent.id, render(message)[0])
 
-        await self.cloud.continue_conversation(self._reference(sent.conversation), logic, self.config.app_id or "")
+        await self._continue(self._reference(sent.conversation), logic)
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         """Create (or get back: Teams answers with the existing one) the 1:1 chat of the bot and `user`."""
