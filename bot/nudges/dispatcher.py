@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +54,41 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     claimed_by: set[str] = field(default_factory=set)
+
+
+# Results wait at most this long (wall time) before they are written, however few there are.
+_RECORD_DELAY = 0.05
+# ... and are written as soon as this many are waiting.
+_RECORD_BATCH = 200
+
+
+class _Flow:
+    """State shared by one deliver() call's claimer, senders and recorder."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.queue: deque[Outgoing] = deque()
+        self.low_water = config.batch_size // 2
+        self.want_more = asyncio.Event()  # a sender saw the queue run low
+        self.idle: list[asyncio.Future[None]] = []  # senders waiting for the queue to fill
+        self.claims_done = False
+        self.results: list[_Result] = []
+        self.flush = asyncio.Event()
+        self.senders_done = False
+        self.pacing: dict[str, tuple[asyncio.Lock, list[datetime]]] = {}
+
+    def wake_senders(self) -> None:
+        idle, self.idle = self.idle, []
+        for waiter in idle:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def add(self, result: _Result) -> None:
+        """Queue a result for the recorder: now if many wait or nothing else is queued, else after a short delay."""
+        self.results.append(result)
+        if len(self.results) >= _RECORD_BATCH or not self.queue:
+            self.flush.set()
+        elif len(self.results) == 1:  # the first of a new batch: write it soon even if no more come
+            asyncio.get_running_loop().call_later(_RECORD_DELAY, self.flush.set)
 
 
 class Dispatcher:
@@ -123,51 +159,80 @@ class Dispatcher:
     # --- sending ------------------------------------------------------------------------------------------
 
     async def deliver(self) -> DeliveryReport:
-        """Send everything due now, batch after batch, until nothing due is left."""
+        """Send everything due now until nothing due is left.
+
+        A pipeline: one task claims the next batch while the queue still holds half a batch, `concurrency` senders
+        drain the queue, and one recorder writes finished results in batches while the sends go on. The event loop
+        is never busy with one large batch at a time, so the database work hides in the sends' waiting time.
+        """
         report = DeliveryReport()
         await self.recover(self._clock.now())
-        pacing: dict[str, tuple[asyncio.Lock, list[datetime]]] = {}
-        limiter = asyncio.Semaphore(self._config.concurrency)
-        batch = await self.claim(self._config.batch_size)
-        recording: asyncio.Task[None] | None = None
-        prefetch: asyncio.Task[list[Outgoing]] | None = None
+        flow = _Flow(self._config)
         try:
-            while batch:
-                # Claim the next batch while this one is on the wire.
-                prefetch = asyncio.create_task(self.claim(self._config.batch_size))
-                results = await asyncio.gather(*(self._send(item, limiter, pacing) for item in batch))
-                if recording is not None:
-                    await recording
-                recording = asyncio.create_task(self._record(results, report))
-                batch = await prefetch
-                prefetch = None
-            if recording is not None:
-                await recording
-                recording = None
-        finally:
-            for task in (prefetch, recording):
-                if task is not None and not task.done():
-                    task.cancel()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._claimer(flow))
+                recorder = tasks.create_task(self._recorder(flow, report))
+                senders = [tasks.create_task(self._sender(flow)) for _ in range(self._config.concurrency)]
+                await asyncio.gather(*senders)
+                flow.senders_done = True
+                flow.flush.set()
+                await recorder
+        except ExceptionGroup as group:  # callers expect the failure itself, as before the pipeline
+            raise group.exceptions[0] from None
         return report
 
-    async def _send(
-        self,
-        item: Outgoing,
-        limiter: asyncio.Semaphore,
-        pacing: dict[str, tuple[asyncio.Lock, list[datetime]]],
-    ) -> _Result:
-        async with limiter:
-            if item.conversation is None:
-                return await self._send_now(item)
-            lock, last = pacing.setdefault(item.conversation.id, (asyncio.Lock(), []))
-            async with lock:
-                if last:
-                    wait = (last[0] + timedelta(seconds=self._config.pace_seconds) - self._clock.now()).total_seconds()
-                    if wait > 0:
-                        await self._sleep(wait)
-                result = await self._send_now(item)
-                last[:] = [self._clock.now()]
-                return result
+    async def _claimer(self, flow: _Flow) -> None:
+        batch_size = self._config.batch_size
+        while True:
+            batch = await self.claim(batch_size)
+            flow.claims_done = not batch
+            flow.queue.extend(batch)
+            flow.wake_senders()
+            if flow.claims_done:
+                return
+            while len(flow.queue) > batch_size // 2:
+                flow.want_more.clear()
+                await flow.want_more.wait()
+
+    async def _sender(self, flow: _Flow) -> None:
+        queue = flow.queue
+        while True:
+            if not queue:
+                if flow.claims_done:
+                    return
+                flow.want_more.set()
+                waiter = asyncio.get_running_loop().create_future()
+                flow.idle.append(waiter)
+                await waiter
+                continue
+            item = queue.popleft()
+            if len(queue) <= flow.low_water:
+                flow.want_more.set()
+            flow.add(await self._send(item, flow.pacing))
+
+    async def _recorder(self, flow: _Flow, report: DeliveryReport) -> None:
+        while True:
+            if not flow.senders_done:
+                await flow.flush.wait()
+            flow.flush.clear()
+            results, flow.results = flow.results, []
+            if results:
+                await self._record(results, report)
+            elif flow.senders_done:
+                return
+
+    async def _send(self, item: Outgoing, pacing: dict[str, tuple[asyncio.Lock, list[datetime]]]) -> _Result:
+        if item.conversation is None:
+            return await self._send_now(item)
+        lock, last = pacing.setdefault(item.conversation.id, (asyncio.Lock(), []))
+        async with lock:
+            if last:
+                wait = (last[0] + timedelta(seconds=self._config.pace_seconds) - self._clock.now()).total_seconds()
+                if wait > 0:
+                    await self._sleep(wait)
+            result = await self._send_now(item)
+            last[:] = [self._clock.now()]
+            return result
 
     async def _send_now(self, item: Outgoing) -> _Result:
         platform = item.platform
