@@ -15,37 +15,22 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.db.base import UtcDateTime
-from bot.db.models import ConversationMember, Tenant
-from bot.db.upsert import insert_ignore
 from bot.directory import Directory
-from bot.model import ConversationRef, SentRef
 from bot.nudges.config import EngineConfig
 from bot.nudges.locking import take_write_lock
 from bot.nudges.outgoing import Outgoing, load_outgoing
-from bot.nudges.tables import NudgeDelivery, NudgePreference
+from bot.nudges.recording import SendResult, record_results
+from bot.nudges.tables import NudgeDelivery
 from bot.ports import DeliveryError, Notifier, RateLimited
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass
-class _Result:
-    outgoing: Outgoing
-    sent: SentRef | None = None
-    opened: ConversationRef | None = None  # a DM opened for this send, to remember
-    retry_at: datetime | None = None
-    failed: str | None = None
-    reason: str | None = None
-    counts_attempt: bool = True
 
 
 @dataclass
@@ -71,7 +56,7 @@ class _Flow:
         self.want_more = asyncio.Event()  # a sender saw the queue run low
         self.idle: list[asyncio.Future[None]] = []  # senders waiting for the queue to fill
         self.claims_done = False
-        self.results: list[_Result] = []
+        self.results: list[SendResult] = []
         self.flush = asyncio.Event()
         self.senders_done = False
         self.pacing: dict[str, tuple[asyncio.Lock, list[datetime]]] = {}
@@ -82,7 +67,7 @@ class _Flow:
             if not waiter.done():
                 waiter.set_result(None)
 
-    def add(self, result: _Result) -> None:
+    def add(self, result: SendResult) -> None:
         """Queue a result for the recorder: now if many wait or nothing else is queued, else after a short delay."""
         self.results.append(result)
         if len(self.results) >= _RECORD_BATCH or not self.queue:
@@ -221,7 +206,7 @@ class Dispatcher:
             elif flow.senders_done:
                 return
 
-    async def _send(self, item: Outgoing, pacing: dict[str, tuple[asyncio.Lock, list[datetime]]]) -> _Result:
+    async def _send(self, item: Outgoing, pacing: dict[str, tuple[asyncio.Lock, list[datetime]]]) -> SendResult:
         if item.conversation is None:
             return await self._send_now(item)
         lock, last = pacing.setdefault(item.conversation.id, (asyncio.Lock(), []))
@@ -234,12 +219,12 @@ class Dispatcher:
             last[:] = [self._clock.now()]
             return result
 
-    async def _send_now(self, item: Outgoing) -> _Result:
+    async def _send_now(self, item: Outgoing) -> SendResult:
         platform = item.platform
         paused = self._paused_until.get(platform)
         now = self._clock.now()
         if paused is not None and now < paused:
-            return _Result(item, retry_at=paused, reason="rate limited", counts_attempt=False)
+            return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False)
         try:
             conversation = item.conversation
             opened = None
@@ -247,111 +232,35 @@ class Dispatcher:
                 assert item.user is not None
                 conversation = opened = await self._notifier.open_direct(item.user)
             sent = await self._notifier.send(conversation, item.message)
-            return _Result(item, sent=sent, opened=opened)
+            return SendResult(item, sent=sent, opened=opened)
         except RateLimited as error:
             until = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
             self._paused_until[platform] = max(until, self._paused_until.get(platform, until))
-            return _Result(item, retry_at=until, reason=error.reason, counts_attempt=False)
+            return SendResult(item, retry_at=until, reason=error.reason, counts_attempt=False)
         except DeliveryError as error:
             if error.permanent:
-                return _Result(item, failed=error.reason)
+                return SendResult(item, failed=error.reason)
             return self._backoff(item, error.reason)
         except Exception as error:  # an adapter bug must not stop the other deliveries
             log.exception("sending delivery %s failed", item.delivery_id)
             return self._backoff(item, f"{type(error).__name__}: {error}")
 
-    def _backoff(self, item: Outgoing, reason: str) -> _Result:
+    def _backoff(self, item: Outgoing, reason: str) -> SendResult:
         if item.attempts + 1 >= self._config.max_attempts:
-            return _Result(item, failed=f"gave up after {item.attempts + 1} attempts: {reason}")
+            return SendResult(item, failed=f"gave up after {item.attempts + 1} attempts: {reason}")
         delay = self._config.backoff_seconds * 2**item.attempts
-        return _Result(item, retry_at=self._clock.now() + timedelta(seconds=delay), reason=reason)
+        return SendResult(item, retry_at=self._clock.now() + timedelta(seconds=delay), reason=reason)
 
     # --- recording ----------------------------------------------------------------------------------------
 
-    async def _record(self, results: list[_Result], report: DeliveryReport) -> None:
-        now = self._clock.now()
-        sent: list[dict[str, Any]] = []
-        retried: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
+    async def _record(self, results: list[SendResult], report: DeliveryReport) -> None:
         async with self._sessions() as session:
-            for result in results:
-                item = result.outgoing
-                if result.sent is not None:
-                    conversation_id = None
-                    if result.opened is not None:
-                        conversation_id = await self._remember_direct(session, item, result.opened, now)
-                    sent.append(
-                        {"b_id": item.delivery_id, "b_message": result.sent.id, "b_conversation": conversation_id}
-                    )
-                elif result.failed is not None:
-                    failed.append({"b_id": item.delivery_id, "b_reason": result.failed[:300]})
-                else:
-                    attempts = item.attempts + (1 if result.counts_attempt else 0)
-                    retried.append(
-                        {
-                            "b_id": item.delivery_id,
-                            "b_reason": (result.reason or "")[:300],
-                            "b_not_before": result.retry_at,
-                            "b_attempts": attempts,
-                        }
-                    )
-            # Core executemany, not ORM objects: this runs for every batch of a large fan-out.
-            table = cast(Table, NudgeDelivery.__table__)
-            mine = (table.c.id == bindparam("b_id")) & (table.c.claimed_by == self.name)
-            if sent:
-                await session.execute(
-                    update(table)
-                    .where(mine)
-                    .values(
-                        state="sent",
-                        sent_at=now,
-                        sent_message_id=bindparam("b_message"),
-                        conversation_id=func.coalesce(bindparam("b_conversation"), table.c.conversation_id),
-                        reason=None,
-                        claimed_by=None,
-                    ),
-                    sent,
-                )
-            if failed:
-                await session.execute(
-                    update(table).where(mine).values(state="failed", reason=bindparam("b_reason"), claimed_by=None),
-                    failed,
-                )
-            if retried:
-                await session.execute(
-                    update(table)
-                    .where(mine)
-                    .values(
-                        state="pending",
-                        reason=bindparam("b_reason"),
-                        not_before=bindparam("b_not_before", type_=UtcDateTime()),
-                        attempts=bindparam("b_attempts"),
-                        claimed_by=None,
-                    ),
-                    retried,
-                )
+            recorded = await record_results(session, self._directory, self.name, results, self._clock.now())
             await session.commit()
-        report.sent += len(sent)
-        report.failed += len(failed)
-        report.retried += len(retried)
+        report.sent += recorded.sent
+        report.failed += recorded.failed
+        report.retried += recorded.retried
         report.claimed_by.add(self.name)
-
-    async def _remember_direct(
-        self, session: AsyncSession, item: Outgoing, conversation: ConversationRef, now: datetime
-    ) -> int:
-        tenant = await session.get_one(Tenant, item.tenant_id)
-        stored = await self._directory.conversation(session, tenant, conversation, now)
-        if item.member_id is not None:
-            # Linked like any 1:1 chat, so Membership (and adapters) see it too.
-            link = {"conversation_id": stored.id, "member_id": item.member_id, "seen_at": now}
-            await insert_ignore(session, ConversationMember, link, ["conversation_id", "member_id"])
-            await insert_ignore(session, NudgePreference, {"member_id": item.member_id}, ["member_id"])
-            await session.execute(
-                update(NudgePreference)
-                .where(NudgePreference.member_id == item.member_id)
-                .values(direct_conversation_id=stored.id)
-            )
-        return stored.id
 
 
 def _give_up_reason(after: timedelta) -> str:

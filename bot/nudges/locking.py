@@ -7,16 +7,20 @@ the other writer instead of failing on a stale snapshot.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, text
+from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
 
 # Rows per executemany call (SQLAlchemy batches them into multi-row INSERTs).
 _CHUNK = 1_000
+# Rows per PostgreSQL unnest() insert: one statement, one parameter per column.
+_ARRAY_CHUNK = 5_000
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -35,10 +39,34 @@ async def insert_ignore_many(
     """Multi-row INSERT … ON CONFLICT DO NOTHING; all rows must have the same keys."""
     if not rows:
         return
-    statement: Insert
     if is_postgres(session):
-        statement = postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
-    else:
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+        await _insert_unnest(session, model, rows, conflict_columns)
+        return
+    statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
     for start in range(0, len(rows), _CHUNK):
         await session.execute(statement, rows[start : start + _CHUNK])
+
+
+async def _insert_unnest(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> None:
+    """PostgreSQL: one `INSERT … SELECT FROM unnest(<one array per column>)` per chunk. A fan-out inserts
+    thousands of rows; one statement instead of one per row saves most of the server's and the driver's work."""
+    table = cast(Table, model.__table__)
+    names = list(rows[0])
+    for start in range(0, len(rows), _ARRAY_CHUNK):
+        chunk = rows[start : start + _ARRAY_CHUNK]
+        arrays = [
+            sql_cast(
+                bindparam(f"u_{name}", [row[name] for row in chunk], type_=ARRAY(table.c[name].type)),
+                ARRAY(table.c[name].type),
+            )
+            for name in names
+        ]
+        source = func.unnest(*arrays).table_valued(*names).render_derived()
+        statement = (
+            postgresql.insert(table)
+            .from_select(names, select(*(source.c[name] for name in names)))
+            .on_conflict_do_nothing(index_elements=conflict_columns)
+        )
+        await session.execute(statement)

@@ -69,6 +69,9 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
         .order_by(NudgeDelivery.id)
     )
     outgoing = []
+    # A fan-out asks the same question of many: one translator per language, one prompt per (set, language, topic).
+    translators: dict[str, Translator] = {}
+    prompts: dict[tuple[str, str, str | None, bool], messages.PromptTemplate] = {}
     rows: list[Any] = list((await session.execute(query)).all())
     for row in rows:
         (delivery_id, kind, attempts, member_id, run_id, tenant_id, platform, tenant_external, tenant_language) = row[
@@ -76,7 +79,8 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
         ]
         (user_id, display_name, member_language, conversation_id, conversation_kind) = row[9:14]
         (conversation_name, reference, prompt_set, topic, learning, reminded) = row[14:]
-        t = catalog.translator(member_language or tenant_language)
+        language = member_language or tenant_language
+        t = translators.get(language) or translators.setdefault(language, catalog.translator(language))
         where = None
         if conversation_id is not None:
             where = ConversationRef(
@@ -95,7 +99,11 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
             message = await _summary(session, t, run_id, prompt_set)
         else:
             in_channel = where is not None and where.kind is not ConversationKind.DIRECT
-            message = messages.prompt_message(t, prompt_set, delivery_id, topic=topic, in_channel=in_channel)
+            key = (prompt_set, language, topic, in_channel)
+            template = prompts.get(key)
+            if template is None:
+                template = prompts[key] = messages.prompt_template(t, prompt_set, topic=topic, in_channel=in_channel)
+            message = template.message(delivery_id)
         user = UserRef(platform, tenant_external, user_id, display_name) if member_id is not None else None
         outgoing.append(Outgoing(delivery_id, platform, tenant_id, member_id, where, user, message, attempts))
     return outgoing
