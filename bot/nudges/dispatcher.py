@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from bot.directory import Directory
 from bot.nudges.config import EngineConfig
 from bot.nudges.locking import take_write_lock
 from bot.nudges.outgoing import Outgoing, load_outgoing
+from bot.nudges.pipeline import Flow, Pacing
 from bot.nudges.recording import SendResult, record_results
 from bot.nudges.tables import NudgeDelivery
 from bot.ports import DeliveryError, Notifier, RateLimited
@@ -39,41 +39,6 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     claimed_by: set[str] = field(default_factory=set)
-
-
-# Results wait at most this long (wall time) before they are written, however few there are.
-_RECORD_DELAY = 0.05
-# ... and are written as soon as this many are waiting.
-_RECORD_BATCH = 200
-
-
-class _Flow:
-    """State shared by one deliver() call's claimer, senders and recorder."""
-
-    def __init__(self, config: EngineConfig) -> None:
-        self.queue: deque[Outgoing] = deque()
-        self.low_water = config.batch_size // 2
-        self.want_more = asyncio.Event()  # a sender saw the queue run low
-        self.idle: list[asyncio.Future[None]] = []  # senders waiting for the queue to fill
-        self.claims_done = False
-        self.results: list[SendResult] = []
-        self.flush = asyncio.Event()
-        self.senders_done = False
-        self.pacing: dict[str, tuple[asyncio.Lock, list[datetime]]] = {}
-
-    def wake_senders(self) -> None:
-        idle, self.idle = self.idle, []
-        for waiter in idle:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def add(self, result: SendResult) -> None:
-        """Queue a result for the recorder: now if many wait or nothing else is queued, else after a short delay."""
-        self.results.append(result)
-        if len(self.results) >= _RECORD_BATCH or not self.queue:
-            self.flush.set()
-        elif len(self.results) == 1:  # the first of a new batch: write it soon even if no more come
-            asyncio.get_running_loop().call_later(_RECORD_DELAY, self.flush.set)
 
 
 class Dispatcher:
@@ -152,12 +117,13 @@ class Dispatcher:
         """
         report = DeliveryReport()
         await self.recover(self._clock.now())
-        flow = _Flow(self._config)
+        flow = Flow(self._config)
+        pacing = Pacing(self._clock, self._config.pace_seconds, self._sleep)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self._claimer(flow))
                 recorder = tasks.create_task(self._recorder(flow, report))
-                senders = [tasks.create_task(self._sender(flow)) for _ in range(self._config.concurrency)]
+                senders = [tasks.create_task(self._sender(flow, pacing)) for _ in range(self._config.concurrency)]
                 await asyncio.gather(*senders)
                 flow.senders_done = True
                 flow.flush.set()
@@ -166,7 +132,7 @@ class Dispatcher:
             raise group.exceptions[0] from None
         return report
 
-    async def _claimer(self, flow: _Flow) -> None:
+    async def _claimer(self, flow: Flow) -> None:
         batch_size = self._config.batch_size
         while True:
             batch = await self.claim(batch_size)
@@ -179,7 +145,7 @@ class Dispatcher:
                 flow.want_more.clear()
                 await flow.want_more.wait()
 
-    async def _sender(self, flow: _Flow) -> None:
+    async def _sender(self, flow: Flow, pacing: Pacing) -> None:
         queue = flow.queue
         while True:
             if not queue:
@@ -193,9 +159,9 @@ class Dispatcher:
             item = queue.popleft()
             if len(queue) <= flow.low_water:
                 flow.want_more.set()
-            flow.add(await self._send(item, flow.pacing))
+            flow.add(await self._send(item, pacing))
 
-    async def _recorder(self, flow: _Flow, report: DeliveryReport) -> None:
+    async def _recorder(self, flow: Flow, report: DeliveryReport) -> None:
         while True:
             if not flow.senders_done:
                 await flow.flush.wait()
@@ -206,18 +172,10 @@ class Dispatcher:
             elif flow.senders_done:
                 return
 
-    async def _send(self, item: Outgoing, pacing: dict[str, tuple[asyncio.Lock, list[datetime]]]) -> SendResult:
+    async def _send(self, item: Outgoing, pacing: Pacing) -> SendResult:
         if item.conversation is None:
             return await self._send_now(item)
-        lock, last = pacing.setdefault(item.conversation.id, (asyncio.Lock(), []))
-        async with lock:
-            if last:
-                wait = (last[0] + timedelta(seconds=self._config.pace_seconds) - self._clock.now()).total_seconds()
-                if wait > 0:
-                    await self._sleep(wait)
-            result = await self._send_now(item)
-            last[:] = [self._clock.now()]
-            return result
+        return await pacing.run(item.conversation.id, lambda: self._send_now(item))
 
     async def _send_now(self, item: Outgoing) -> SendResult:
         platform = item.platform

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,9 @@ from bot.db.models import Conversation, Learning, Member, Tenant
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, UserRef
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
+
+# Rows turned into messages between two turns of the event loop.
+_YIELD_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
     translators: dict[str, Translator] = {}
     prompts: dict[tuple[str, str, str | None, bool], messages.PromptTemplate] = {}
     rows: list[Any] = list((await session.execute(query)).all())
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if number % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let sends in flight finish on time: never hold the event loop for long
         (delivery_id, kind, attempts, member_id, run_id, tenant_id, platform, tenant_external, tenant_language) = row[
             :9
         ]
