@@ -22,7 +22,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.nudges.config import EngineConfig
-from bot.nudges.locking import take_write_lock
+from bot.nudges.locking import is_postgres, take_write_lock
 from bot.nudges.outgoing import Outgoing, load_outgoing
 from bot.nudges.pipeline import Flow, Pacing
 from bot.nudges.recording import SendResult, record_results
@@ -101,8 +101,12 @@ class Dispatcher:
                 .values(state="sending", claimed_by=self.name, claimed_at=now)
                 .returning(NudgeDelivery.id)
             )
-            ids = list((await session.scalars(claimed)).all())
-            outgoing = await load_outgoing(session, self._catalog, ids) if ids else []
+            if is_postgres(session):
+                # One statement: the claim is a CTE the load reads from (no id list back and forth).
+                outgoing = await load_outgoing(session, self._catalog, claimed.cte("claimed"))
+            else:
+                ids = list((await session.scalars(claimed)).all())
+                outgoing = await load_outgoing(session, self._catalog, ids) if ids else []
             await session.commit()
         return outgoing
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CTE, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -36,9 +36,9 @@ def member_user(tenant: Tenant, member: Member) -> UserRef:
     return UserRef(tenant.platform, tenant.external_id, member.platform_user_id, member.display_name)
 
 
-async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int]) -> list[Outgoing]:
-    """Recipients and messages of the claimed deliveries `ids`. Plain columns, not ORM objects: this runs for every
-    batch of a large fan-out and must stay cheap next to the sends."""
+async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] | CTE) -> list[Outgoing]:
+    """Recipients and messages of the claimed deliveries `ids` (a list, or a CTE returning their `id`). Plain
+    columns, not ORM objects: this runs for every batch of a large fan-out and must stay cheap next to the sends."""
     parent = aliased(NudgeDelivery)
     query = (
         select(
@@ -69,7 +69,7 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
         .outerjoin(Conversation, Conversation.id == NudgeDelivery.conversation_id)
         .outerjoin(Learning, Learning.id == NudgeDelivery.learning_id)
         .outerjoin(parent, parent.id == NudgeDelivery.parent_id)
-        .where(NudgeDelivery.id.in_(ids))
+        .where(NudgeDelivery.id.in_(ids if isinstance(ids, list) else select(ids.c.id)))
         .order_by(NudgeDelivery.id)
     )
     outgoing = []
