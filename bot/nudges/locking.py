@@ -42,7 +42,8 @@ async def insert_ignore_many(
     if is_postgres(session):
         await _insert_unnest(session, model, rows, conflict_columns)
         return
-    statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    # Core, not the ORM's bulk insert: the rows are plain dicts already.
+    statement = sqlite.insert(cast(Table, model.__table__)).on_conflict_do_nothing(index_elements=conflict_columns)
     for start in range(0, len(rows), _CHUNK):
         await session.execute(statement, rows[start : start + _CHUNK])
 

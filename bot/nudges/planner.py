@@ -166,31 +166,34 @@ class Planner:
         self, session: AsyncSession, schedule: NudgeSchedule, run: NudgeRun, targets: list[_Target]
     ) -> None:
         firing = {zone: fires_at(schedule.cron, zone, run.due_at) for zone in {t.recipient.zone for t in targets}}
+        # Read the ORM attributes once: this loop runs once per member of a channel that may have thousands.
+        run_id, tenant_id, due = run.id, run.tenant_id, run.due_at
+        channel_id, weekends = schedule.conversation_id, schedule.include_weekends
         rows = []
         for target in targets:
             if not firing[target.recipient.zone]:
                 continue  # this member's 09:00 is another instant
-            reason = skip_reason(target.recipient, run.due_at, include_weekends=schedule.include_weekends)
+            reason = skip_reason(target.recipient, due, include_weekends=weekends)
             if target.member_id is None:
-                key = f"run{run.id}:c{schedule.conversation_id}"
-                conversation_id: int | None = schedule.conversation_id
+                key = f"run{run_id}:c{channel_id}"
+                conversation_id: int | None = channel_id
             else:
-                key = f"run{run.id}:m{target.member_id}"
+                key = f"run{run_id}:m{target.member_id}"
                 conversation_id = target.direct_conversation_id
             rows.append(
                 {
                     "idempotency_key": key,
                     "kind": "prompt",
-                    "tenant_id": run.tenant_id,
-                    "run_id": run.id,
+                    "tenant_id": tenant_id,
+                    "run_id": run_id,
                     "member_id": target.member_id,
                     "conversation_id": conversation_id,
-                    "due_at": run.due_at,
+                    "due_at": due,
                     "state": "skipped" if reason else "pending",
                     "reason": reason,
-                    "not_before": run.due_at,
+                    "not_before": due,
                     "attempts": 0,
-                    "created_at": run.due_at,
+                    "created_at": due,
                 }
             )
         await insert_ignore_many(session, NudgeDelivery, rows, ["idempotency_key"])
