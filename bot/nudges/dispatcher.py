@@ -1,9 +1,10 @@
 """Claim due deliveries and send them through the Notifier, exactly once per idempotency key.
 
 A claim is one short transaction: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id` marks rows
-`sending` with our name and the time. Sends run with bounded concurrency and per-conversation pacing; results are
-written back in batches while the next batch is already being sent. A crash between claim and record leaves rows
-`sending`; after the lease they are handed out again, so at most the in-flight ones are sent twice.
+`sending` with our name and the time. A delivery pass is a pipeline (claimer, `concurrency` senders with
+per-conversation pacing, recorder), so claiming and recording overlap the sends. A crash between claim and record
+leaves rows `sending`; after the lease they are handed out again, so at most the in-flight ones (sent, result not
+yet written) are sent twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,9 +24,9 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.nudges.config import EngineConfig
-from bot.nudges.locking import is_postgres, take_write_lock
+from bot.nudges.locking import WriteTurns, is_postgres, take_write_lock
 from bot.nudges.outgoing import Outgoing, load_outgoing
-from bot.nudges.pipeline import Flow, Pacing
+from bot.nudges.pipeline import Flow, Pacing, Planning
 from bot.nudges.recording import SendResult, record_results
 from bot.nudges.tables import NudgeDelivery
 from bot.ports import DeliveryError, Notifier, RateLimited
@@ -53,8 +55,10 @@ class Dispatcher:
         *,
         sleep: Sleep = asyncio.sleep,
         name: str | None = None,
+        turns: WriteTurns | None = None,
     ) -> None:
         self._sessions = sessions
+        self._turns = turns or WriteTurns(sessions)
         self._catalog = catalog
         self._notifier = notifier
         self._directory = directory
@@ -69,7 +73,7 @@ class Dispatcher:
 
     async def recover(self, now: datetime) -> None:
         """Hand out again what crashed dispatchers claimed; give up on deliveries far past their due time."""
-        async with self._sessions() as session:
+        async with self._turns.session() as session:
             await session.execute(
                 update(NudgeDelivery)
                 .where(NudgeDelivery.state == "sending", NudgeDelivery.claimed_at < now - self._config.lease)
@@ -85,7 +89,7 @@ class Dispatcher:
     async def claim(self, limit: int) -> list[Outgoing]:
         """Take up to `limit` due deliveries for this dispatcher and build their messages."""
         now = self._clock.now()
-        async with self._sessions() as session:
+        async with self._turns.session() as session:
             await take_write_lock(session)
             due = (
                 select(NudgeDelivery.id)
@@ -93,39 +97,38 @@ class Dispatcher:
                 .order_by(NudgeDelivery.not_before, NudgeDelivery.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
-                .scalar_subquery()
-            )
-            claimed = (
-                update(NudgeDelivery)
-                .where(NudgeDelivery.id.in_(due), NudgeDelivery.state == "pending")
-                .values(state="sending", claimed_by=self.name, claimed_at=now)
-                .returning(NudgeDelivery.id)
             )
             if is_postgres(session):
-                # One statement: the claim is a CTE the load reads from (no id list back and forth).
+                # One statement: the claim is a CTE the load reads from (no id list back and forth). The due rows
+                # are a MATERIALIZED CTE: evaluated once, so the planner cannot rescan the SKIP LOCKED subquery
+                # (which took other rows on each rescan, more than `limit`, and slowly).
+                picked = due.cte("due").prefix_with("MATERIALIZED")
+                claimed = _claim(select(picked.c.id), self.name, now)
                 outgoing = await load_outgoing(session, self._catalog, claimed.cte("claimed"))
             else:
-                ids = list((await session.scalars(claimed)).all())
+                ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
                 outgoing = await load_outgoing(session, self._catalog, ids) if ids else []
             await session.commit()
         return outgoing
 
     # --- sending ------------------------------------------------------------------------------------------
 
-    async def deliver(self) -> DeliveryReport:
+    async def deliver(self, planning: Planning | None = None, *, recover: bool = True) -> DeliveryReport:
         """Send everything due now until nothing due is left.
 
         A pipeline: one task claims the next batch while the queue still holds half a batch, `concurrency` senders
         drain the queue, and one recorder writes finished results in batches while the sends go on. The event loop
-        is never busy with one large batch at a time, so the database work hides in the sends' waiting time.
+        is never busy with one large batch at a time, so the database work hides in the sends' waiting time. With
+        `planning`, claiming goes on until planning is done. `recover=False`: the caller just ran recover().
         """
         report = DeliveryReport()
-        await self.recover(self._clock.now())
+        if recover:
+            await self.recover(self._clock.now())
         flow = Flow(self._config)
         pacing = Pacing(self._clock, self._config.pace_seconds, self._sleep)
         try:
             async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(self._claimer(flow))
+                tasks.create_task(self._claimer(flow, planning))
                 recorder = tasks.create_task(self._recorder(flow, report))
                 senders = [tasks.create_task(self._sender(flow, pacing)) for _ in range(self._config.concurrency)]
                 await asyncio.gather(*senders)
@@ -136,10 +139,13 @@ class Dispatcher:
             raise group.exceptions[0] from None
         return report
 
-    async def _claimer(self, flow: Flow) -> None:
+    async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
         while True:
             batch = await self.claim(batch_size)
+            if not batch and planning is not None and not planning.done:
+                await planning.wait()  # more deliveries are being written
+                continue
             flow.claims_done = not batch
             flow.queue.extend(batch)
             flow.wake_senders()
@@ -216,13 +222,24 @@ class Dispatcher:
     # --- recording ----------------------------------------------------------------------------------------
 
     async def _record(self, results: list[SendResult], report: DeliveryReport) -> None:
-        async with self._sessions() as session:
+        async with self._turns.session() as session:
             recorded = await record_results(session, self._directory, self.name, results, self._clock.now())
             await session.commit()
         report.sent += recorded.sent
         report.failed += recorded.failed
         report.retried += recorded.retried
         report.claimed_by.add(self.name)
+
+
+def _claim(due: Any, owner: str, now: datetime) -> Any:
+    """Mark the `due` rows (a subquery of ids) as sent by `owner`, returning their ids; a row someone else claimed
+    meanwhile is no longer pending and is left alone."""
+    return (
+        update(NudgeDelivery)
+        .where(NudgeDelivery.id.in_(due), NudgeDelivery.state == "pending")
+        .values(state="sending", claimed_by=owner, claimed_at=now)
+        .returning(NudgeDelivery.id)
+    )
 
 
 def _give_up_reason(after: timedelta) -> str:

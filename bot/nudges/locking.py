@@ -7,13 +7,16 @@ the other writer instead of failing on a stale snapshot.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.base import Base
 
@@ -21,6 +24,29 @@ from bot.db.base import Base
 _CHUNK = 1_000
 # Rows per PostgreSQL unnest() insert: one statement, one parameter per column.
 _ARRAY_CHUNK = 5_000
+
+
+class WriteTurns:
+    """Sessions for writing transactions that take turns within this process on SQLite.
+
+    SQLite has one writer at a time and a waiting writer polls with growing sleeps (up to 100 ms), so a planner
+    committing chunk after chunk would starve the delivery pass beside it. In one process the writers queue in
+    order instead. PostgreSQL locks rows, not the database: there the turns are a no-op.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._lock = asyncio.Lock() if bind is None or bind.dialect.name != "postgresql" else None
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        if self._lock is None:
+            async with self._sessions() as session:
+                yield session
+            return
+        async with self._lock, self._sessions() as session:
+            yield session
 
 
 def is_postgres(session: AsyncSession) -> bool:

@@ -19,6 +19,27 @@ RECORD_DELAY = 0.1
 RECORD_BATCH = 500
 
 
+class Planning:
+    """Planning running alongside a delivery pass: the pass keeps claiming until planning is done, and claims again
+    each time planning commits deliveries."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self._changed = asyncio.Event()
+
+    def committed(self) -> None:
+        self._changed.set()
+
+    def finish(self) -> None:
+        self.done = True
+        self._changed.set()
+
+    async def wait(self) -> None:
+        """Until planning commits again or finishes (at once if it did since the last wait)."""
+        await self._changed.wait()
+        self._changed.clear()
+
+
 class Flow:
     """State shared by one deliver() call's claimer, senders and recorder."""
 
