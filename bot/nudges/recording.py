@@ -26,6 +26,8 @@ from bot.nudges.outgoing import Outgoing
 from bot.nudges.tables import NudgeDelivery, NudgePreference
 
 _TABLE = cast(Table, NudgeDelivery.__table__)
+# Rows per executemany call on SQLite.
+_SLICE = 100
 
 
 @dataclass
@@ -120,17 +122,18 @@ async def _record_sent(session: AsyncSession, owner: str, rows: list[dict[str, A
             )
         )
         return
-    # SQLite runs an executemany in one call of its driver.
-    await session.execute(
+    # SQLite: executemany, in slices, so preparing the parameters never holds the event loop for long.
+    statement = (
         update(_TABLE)
         .where((_TABLE.c.id == bindparam("b_id")) & (_TABLE.c.claimed_by == owner))
         .values(
             sent_message_id=bindparam("b_message"),
             conversation_id=func.coalesce(bindparam("b_conversation"), _TABLE.c.conversation_id),
             **sent,
-        ),
-        rows,
+        )
     )
+    for start in range(0, len(rows), _SLICE):
+        await session.execute(statement, rows[start : start + _SLICE])
 
 
 async def _remember_direct(
