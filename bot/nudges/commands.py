@@ -13,7 +13,7 @@ from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.model import ConversationKind, OutboundMessage, Text
 from bot.nudges import messages
-from bot.nudges.planner import schedule_zones
+from bot.nudges.recipients import schedule_zones
 from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, next_fire, parse_schedule
 from bot.nudges.skip_rules import normalize_country
 from bot.nudges.streaks import streak

@@ -23,6 +23,8 @@ from bot.nudges.commands import NudgeCommands
 from bot.nudges.config import EngineConfig
 from bot.nudges.dispatcher import DeliveryReport, Dispatcher, Sleep
 from bot.nudges.home import NudgeHome
+from bot.nudges.locking import WriteTurns
+from bot.nudges.pipeline import Planning
 from bot.nudges.planner import Planner
 from bot.nudges.resurfacing import Resurfacer
 from bot.ports import Notifier
@@ -55,9 +57,12 @@ class NudgeEngine:
     ) -> None:
         self.config = config or EngineConfig()
         self.clock = clock
-        self.planner = Planner(sessions, self.config)
+        turns = WriteTurns(sessions)  # the planner and the delivery pass run side by side
+        self.planner = Planner(sessions, self.config, turns)
         self.resurfacer = Resurfacer(sessions, self.config)
-        self.dispatcher = Dispatcher(sessions, catalog, notifier, directory, clock, self.config, sleep=sleep, name=name)
+        self.dispatcher = Dispatcher(
+            sessions, catalog, notifier, directory, clock, self.config, sleep=sleep, name=name, turns=turns
+        )
         self.commands = NudgeCommands(self.config)
         self.answers = Answers()
         self._scheduler: AsyncIOScheduler | None = None
@@ -70,13 +75,29 @@ class NudgeEngine:
         NudgeHome(self.commands).register(bot)
 
     async def tick(self) -> TickReport:
-        """Plan due runs, resurfacing and closings at the clock's now, then send everything due."""
+        """Plan due runs, resurfacing and closings at the clock's now, and send everything due. Sending starts
+        while planning still writes a large fan-out."""
         now = self.clock.now()
-        runs = await self.planner.plan(now)
-        resurfaced = await self.resurfacer.plan(now)
-        await self.planner.close_runs(now)
-        delivery = await self.dispatcher.deliver()
-        return TickReport(runs, resurfaced, delivery)
+        planning = Planning()
+        await self.dispatcher.recover(now)  # before planning takes the (SQLite) writer's turns
+        delivery = asyncio.create_task(self.dispatcher.deliver(planning, recover=False))
+        try:
+            runs = await self.planner.plan(now, planning.committed)
+            resurfaced = await self.resurfacer.plan(now)
+            await self.planner.close_runs(now)
+        except asyncio.CancelledError:
+            delivery.cancel()
+            raise
+        except Exception:
+            # Let what was claimed finish and be recorded, then report the planning failure.
+            planning.finish()
+            try:
+                await delivery
+            except Exception:
+                log.exception("delivery failed after a planning failure")
+            raise
+        planning.finish()
+        return TickReport(runs, resurfaced, await delivery)
 
     async def _scheduled_tick(self) -> None:
         tick = asyncio.create_task(self.tick())

@@ -6,6 +6,8 @@ terminal asks the inputs in turn).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.catalog import Translator
 from bot.model import Block, Button, Buttons, Context, Form, Header, Input, OutboundMessage, Text
 
@@ -32,19 +34,34 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET else text[: SNIPPET - 1].rstrip() + "…"
 
 
-def prompt_message(
-    t: Translator, prompt_set: str, delivery_id: int, *, topic: str | None = None, in_channel: bool = False
-) -> OutboundMessage:
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A prompt message without its delivery id: the same for every recipient of a run in one language, so a
+    fan-out builds it once and stamps each delivery's id into the Answer button."""
+
+    text: str
+    blocks: tuple[Block, ...]
+    answer_label: str
+
+    def message(self, delivery_id: int) -> OutboundMessage:
+        button = Button(self.answer_label, ANSWER_ACTION, str(delivery_id), style="primary")
+        return OutboundMessage(text=self.text, blocks=(*self.blocks, Buttons((button,))))
+
+
+def prompt_template(
+    t: Translator, prompt_set: str, *, topic: str | None = None, in_channel: bool = False
+) -> PromptTemplate:
     heading = title(t, prompt_set)
     asked = questions(t, prompt_set, topic)
     hint = t("nudges.answer_hint_channel") if in_channel else t("nudges.answer_hint_direct")
-    blocks: tuple[Block, ...] = (
-        Header(heading),
-        Text("\n".join(f"• {question}" for question in asked)),
-        Context(hint),
-        Buttons((Button(t("nudges.answer"), ANSWER_ACTION, str(delivery_id), style="primary"),)),
-    )
-    return OutboundMessage(text=f"{heading}: {asked[0]}", blocks=blocks)
+    blocks: tuple[Block, ...] = (Header(heading), Text("\n".join(f"• {question}" for question in asked)), Context(hint))
+    return PromptTemplate(f"{heading}: {asked[0]}", blocks, t("nudges.answer"))
+
+
+def prompt_message(
+    t: Translator, prompt_set: str, delivery_id: int, *, topic: str | None = None, in_channel: bool = False
+) -> OutboundMessage:
+    return prompt_template(t, prompt_set, topic=topic, in_channel=in_channel).message(delivery_id)
 
 
 def reminder_message(t: Translator, prompt_set: str, prompt_delivery_id: int) -> OutboundMessage:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CTE, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,6 +15,9 @@ from bot.db.models import Conversation, Learning, Member, Tenant
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, UserRef
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
+
+# Rows turned into messages between two turns of the event loop.
+_YIELD_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,9 @@ def member_user(tenant: Tenant, member: Member) -> UserRef:
     return UserRef(tenant.platform, tenant.external_id, member.platform_user_id, member.display_name)
 
 
-async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int]) -> list[Outgoing]:
-    """Recipients and messages of the claimed deliveries `ids`. Plain columns, not ORM objects: this runs for every
-    batch of a large fan-out and must stay cheap next to the sends."""
+async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] | CTE) -> list[Outgoing]:
+    """Recipients and messages of the claimed deliveries `ids` (a list, or a CTE returning their `id`). Plain
+    columns, not ORM objects: this runs for every batch of a large fan-out and must stay cheap next to the sends."""
     parent = aliased(NudgeDelivery)
     query = (
         select(
@@ -65,18 +69,24 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
         .outerjoin(Conversation, Conversation.id == NudgeDelivery.conversation_id)
         .outerjoin(Learning, Learning.id == NudgeDelivery.learning_id)
         .outerjoin(parent, parent.id == NudgeDelivery.parent_id)
-        .where(NudgeDelivery.id.in_(ids))
+        .where(NudgeDelivery.id.in_(ids if isinstance(ids, list) else select(ids.c.id)))
         .order_by(NudgeDelivery.id)
     )
     outgoing = []
+    # A fan-out asks the same question of many: one translator per language, one prompt per (set, language, topic).
+    translators: dict[str, Translator] = {}
+    prompts: dict[tuple[str, str, str | None, bool], messages.PromptTemplate] = {}
     rows: list[Any] = list((await session.execute(query)).all())
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if number % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let sends in flight finish on time: never hold the event loop for long
         (delivery_id, kind, attempts, member_id, run_id, tenant_id, platform, tenant_external, tenant_language) = row[
             :9
         ]
         (user_id, display_name, member_language, conversation_id, conversation_kind) = row[9:14]
         (conversation_name, reference, prompt_set, topic, learning, reminded) = row[14:]
-        t = catalog.translator(member_language or tenant_language)
+        language = member_language or tenant_language
+        t = translators.get(language) or translators.setdefault(language, catalog.translator(language))
         where = None
         if conversation_id is not None:
             where = ConversationRef(
@@ -95,7 +105,11 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int])
             message = await _summary(session, t, run_id, prompt_set)
         else:
             in_channel = where is not None and where.kind is not ConversationKind.DIRECT
-            message = messages.prompt_message(t, prompt_set, delivery_id, topic=topic, in_channel=in_channel)
+            key = (prompt_set, language, topic, in_channel)
+            template = prompts.get(key)
+            if template is None:
+                template = prompts[key] = messages.prompt_template(t, prompt_set, topic=topic, in_channel=in_channel)
+            message = template.message(delivery_id)
         user = UserRef(platform, tenant_external, user_id, display_name) if member_id is not None else None
         outgoing.append(Outgoing(delivery_id, platform, tenant_id, member_id, where, user, message, attempts))
     return outgoing

@@ -1,33 +1,34 @@
 """Turn due schedules into runs and deliveries; close runs (reminders, summaries).
 
 Each step is a short transaction over rows claimed with `FOR UPDATE SKIP LOCKED`; unique keys (one run per
-schedule and due time, one delivery per idempotency key) make a repeated or concurrent step harmless.
+schedule and due time, one delivery per idempotency key) make a repeated or concurrent step harmless. A run with
+more recipients than `plan_chunk` is written in several transactions and its schedule moves on only after the
+last, so a crash in between fires it again and only the missing deliveries get in.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
-from bot.db.models import Conversation, ConversationMember, Member, Tenant
+from bot.db.models import Tenant
 from bot.db.upsert import insert_ignore
-from bot.model import ConversationKind
 from bot.nudges.config import EngineConfig
-from bot.nudges.locking import insert_ignore_many, take_write_lock
+from bot.nudges.locking import WriteTurns, insert_ignore_many, take_write_lock
+from bot.nudges.recipients import Target, schedule_targets
 from bot.nudges.schedules import fires_at, next_fire
-from bot.nudges.skip_rules import Recipient, skip_reason
+from bot.nudges.skip_rules import skip_reason
 from bot.nudges.tables import (
     NudgeAnswer,
     NudgeDelivery,
-    NudgePreference,
     NudgeRun,
     NudgeSchedule,
-    NudgeTeamSetting,
 )
 
 log = logging.getLogger(__name__)
@@ -36,81 +37,33 @@ MAX_MISSED_RECORDS = 100
 
 
 @dataclass(frozen=True)
-class _Target:
-    member_id: int | None  # None: the schedule's channel itself
-    recipient: Recipient
-    direct_conversation_id: int | None
+class _Rest:
+    """Deliveries of a large run still to be written after its first transaction, and the schedule's next due
+    time to set once they are."""
 
-
-async def team_country(session: AsyncSession, tenant_id: int) -> str | None:
-    setting = await session.get(NudgeTeamSetting, tenant_id)
-    return setting.country if setting else None
-
-
-async def preferences(session: AsyncSession, member_ids: list[int]) -> dict[int, NudgePreference]:
-    if not member_ids:
-        return {}
-    rows = await session.scalars(select(NudgePreference).where(NudgePreference.member_id.in_(member_ids)))
-    return {row.member_id: row for row in rows}
-
-
-def member_zone(member: Member, tenant: Tenant) -> str:
-    return member.timezone or tenant.timezone
-
-
-async def schedule_targets(session: AsyncSession, schedule: NudgeSchedule, tenant: Tenant) -> list[_Target]:
-    """Who a schedule asks: its channel, its owner, or each member of its channel, with their skip-rule facts."""
-    country = await team_country(session, tenant.id)
-    if schedule.target == "channel":
-        return [_Target(None, Recipient(tenant.timezone, country), None)]
-    # A 1:1 chat the platform already gave us (e.g. Teams opens one for every roster member at install).
-    link = aliased(ConversationMember)
-    known_direct = (
-        select(link.conversation_id)
-        .join(Conversation, Conversation.id == link.conversation_id)
-        .where(link.member_id == Member.id, Conversation.kind == ConversationKind.DIRECT.value)
-        .order_by(link.conversation_id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    # Plain columns, not ORM objects: a channel can have thousands of members.
-    query = select(
-        Member.id,
-        Member.timezone,
-        NudgePreference.country,
-        NudgePreference.opted_out,
-        NudgePreference.paused,
-        NudgePreference.paused_until,
-        func.coalesce(NudgePreference.direct_conversation_id, known_direct),
-    ).outerjoin(NudgePreference, NudgePreference.member_id == Member.id)
-    if schedule.target == "owner":
-        query = query.where(Member.id == schedule.owner_member_id)
-    else:
-        query = query.join(ConversationMember, ConversationMember.member_id == Member.id).where(
-            ConversationMember.conversation_id == schedule.conversation_id
-        )
-    targets = []
-    for member_id, zone, own_country, opted_out, paused, until, direct in (await session.execute(query)).all():
-        recipient = Recipient(zone or tenant.timezone, own_country or country, bool(opted_out), bool(paused), until)
-        targets.append(_Target(member_id, recipient, direct))
-    return targets
-
-
-async def schedule_zones(session: AsyncSession, schedule: NudgeSchedule, tenant: Tenant) -> set[str]:
-    targets = await schedule_targets(session, schedule, tenant)
-    return {target.recipient.zone for target in targets} or {tenant.timezone}
+    schedule_id: int
+    due: datetime | None
+    next_due: datetime | None
+    rows: list[dict[str, Any]]
 
 
 class Planner:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: EngineConfig) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], config: EngineConfig, turns: WriteTurns | None = None
+    ) -> None:
         self._sessions = sessions
         self._config = config
+        self._turns = turns or WriteTurns(sessions)
 
-    async def plan(self, now: datetime) -> int:
-        """Fire every schedule that is due at `now`. Returns the number of runs created (sent or missed)."""
+    async def plan(self, now: datetime, committed: Callable[[], None] | None = None) -> int:
+        """Fire every schedule that is due at `now`. Returns the number of runs created (sent or missed).
+
+        `committed` is called after each transaction that wrote deliveries, so a delivery pass running alongside
+        can start sending them."""
         total = 0
         while True:
-            async with self._sessions() as session:
+            rests: list[_Rest] = []
+            async with self._turns.session() as session:
                 await take_write_lock(session)
                 query = (
                     select(NudgeSchedule)
@@ -121,30 +74,62 @@ class Planner:
                 )
                 schedules = list((await session.scalars(query)).all())
                 for schedule in schedules:
-                    total += await self._fire(session, schedule, now)
+                    total += await self._fire(session, schedule, now, rests)
                 await session.commit()
+            if committed is not None:
+                committed()
+            for rest in rests:
+                await self._finish(rest, committed)
             if len(schedules) < self._config.batch_size:
                 return total
 
-    async def _fire(self, session: AsyncSession, schedule: NudgeSchedule, now: datetime) -> int:
+    async def _fire(self, session: AsyncSession, schedule: NudgeSchedule, now: datetime, rests: list[_Rest]) -> int:
         tenant = await session.get_one(Tenant, schedule.tenant_id)
         targets = await schedule_targets(session, schedule, tenant)
         zones = {target.recipient.zone for target in targets} or {tenant.timezone}
         due = schedule.next_due_at
         runs = 0
+        rows: list[dict[str, Any]] = []
         while due is not None and due <= now:
             missed = now - due > self._config.grace
             run = await self._run(session, schedule, due, "missed" if missed else "open")
             if not missed:
-                await self._deliveries(session, schedule, run, targets)
+                rows += self._deliveries(schedule, run, targets)
             runs += 1
             if missed and runs >= MAX_MISSED_RECORDS:
                 log.warning("schedule %s missed more than %d runs; skipping ahead", schedule.id, runs)
                 due = next_fire(schedule.cron, zones, now - self._config.grace)
             else:
                 due = next_fire(schedule.cron, zones, due)
-        schedule.next_due_at = due
+        chunk = self._config.plan_chunk
+        await insert_ignore_many(session, NudgeDelivery, rows[:chunk], ["idempotency_key"])
+        if len(rows) <= chunk:
+            schedule.next_due_at = due
+        else:
+            # A large fan-out: the rest goes in later transactions, so sending starts while it is written. The
+            # schedule stays due until the last one: after a crash it fires again and the idempotency keys let
+            # only the missing deliveries in.
+            rests.append(_Rest(schedule.id, schedule.next_due_at, due, rows[chunk:]))
         return runs
+
+    async def _finish(self, rest: _Rest, committed: Callable[[], None] | None) -> None:
+        chunk = self._config.plan_chunk
+        for start in range(0, len(rest.rows), chunk):
+            async with self._turns.session() as session:
+                await take_write_lock(session)
+                await insert_ignore_many(session, NudgeDelivery, rest.rows[start : start + chunk], ["idempotency_key"])
+                await session.commit()
+            if committed is not None:
+                committed()
+        async with self._turns.session() as session:
+            await take_write_lock(session)
+            # Only if nobody moved it meanwhile (another replica may have fired it again between our chunks).
+            await session.execute(
+                update(NudgeSchedule)
+                .where(NudgeSchedule.id == rest.schedule_id, NudgeSchedule.next_due_at == rest.due)
+                .values(next_due_at=rest.next_due)
+            )
+            await session.commit()
 
     async def _run(self, session: AsyncSession, schedule: NudgeSchedule, due: datetime, state: str) -> NudgeRun:
         remind_at = due + _hours(schedule.reminder_hours) if schedule.reminder_hours and state == "open" else None
@@ -162,42 +147,44 @@ class Planner:
         query = select(NudgeRun).where(NudgeRun.schedule_id == schedule.id, NudgeRun.due_at == due)
         return (await session.scalars(query)).one()
 
-    async def _deliveries(
-        self, session: AsyncSession, schedule: NudgeSchedule, run: NudgeRun, targets: list[_Target]
-    ) -> None:
+    @staticmethod
+    def _deliveries(schedule: NudgeSchedule, run: NudgeRun, targets: list[Target]) -> list[dict[str, Any]]:
         firing = {zone: fires_at(schedule.cron, zone, run.due_at) for zone in {t.recipient.zone for t in targets}}
+        # Read the ORM attributes once: this loop runs once per member of a channel that may have thousands.
+        run_id, tenant_id, due = run.id, run.tenant_id, run.due_at
+        channel_id, weekends = schedule.conversation_id, schedule.include_weekends
         rows = []
         for target in targets:
             if not firing[target.recipient.zone]:
                 continue  # this member's 09:00 is another instant
-            reason = skip_reason(target.recipient, run.due_at, include_weekends=schedule.include_weekends)
+            reason = skip_reason(target.recipient, due, include_weekends=weekends)
             if target.member_id is None:
-                key = f"run{run.id}:c{schedule.conversation_id}"
-                conversation_id: int | None = schedule.conversation_id
+                key = f"run{run_id}:c{channel_id}"
+                conversation_id: int | None = channel_id
             else:
-                key = f"run{run.id}:m{target.member_id}"
+                key = f"run{run_id}:m{target.member_id}"
                 conversation_id = target.direct_conversation_id
             rows.append(
                 {
                     "idempotency_key": key,
                     "kind": "prompt",
-                    "tenant_id": run.tenant_id,
-                    "run_id": run.id,
+                    "tenant_id": tenant_id,
+                    "run_id": run_id,
                     "member_id": target.member_id,
                     "conversation_id": conversation_id,
-                    "due_at": run.due_at,
+                    "due_at": due,
                     "state": "skipped" if reason else "pending",
                     "reason": reason,
-                    "not_before": run.due_at,
+                    "not_before": due,
                     "attempts": 0,
-                    "created_at": run.due_at,
+                    "created_at": due,
                 }
             )
-        await insert_ignore_many(session, NudgeDelivery, rows, ["idempotency_key"])
+        return rows
 
     async def close_runs(self, now: datetime) -> None:
         """Send due reminders, close runs whose answer window ended, and queue their summaries."""
-        async with self._sessions() as session:
+        async with self._turns.session() as session:
             await take_write_lock(session)
             remind = (
                 select(NudgeRun)

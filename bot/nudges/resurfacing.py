@@ -11,7 +11,7 @@ from bot.db.models import Learning, Member, Tenant
 from bot.db.upsert import insert_ignore
 from bot.nudges.config import EngineConfig
 from bot.nudges.locking import take_write_lock
-from bot.nudges.planner import member_zone, preferences
+from bot.nudges.recipients import member_zone, preferences
 from bot.nudges.skip_rules import recipient_for, skip_reason
 from bot.nudges.tables import NudgeDelivery
 

@@ -1,0 +1,154 @@
+"""Writing send results back: sent, retry later, or failed, only for rows this dispatcher still holds.
+
+Runs for every few hundred sends of a large fan-out, while the next sends are in flight, so it keeps the event
+loop's share small: plain Core statements, and on PostgreSQL one `UPDATE … FROM unnest(…)` for all sent rows
+instead of one statement per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.base import UtcDateTime
+from bot.db.models import ConversationMember, Tenant
+from bot.db.upsert import insert_ignore
+from bot.directory import Directory
+from bot.model import ConversationRef, SentRef
+from bot.nudges.locking import is_postgres
+from bot.nudges.outgoing import Outgoing
+from bot.nudges.tables import NudgeDelivery, NudgePreference
+
+_TABLE = cast(Table, NudgeDelivery.__table__)
+# Rows per executemany call on SQLite.
+_SLICE = 100
+
+
+@dataclass
+class SendResult:
+    outgoing: Outgoing
+    sent: SentRef | None = None
+    opened: ConversationRef | None = None  # a DM opened for this send, to remember
+    retry_at: datetime | None = None
+    failed: str | None = None
+    reason: str | None = None
+    counts_attempt: bool = True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    sent: int
+    retried: int
+    failed: int
+
+
+async def record_results(
+    session: AsyncSession, directory: Directory, owner: str, results: list[SendResult], now: datetime
+) -> Recorded:
+    """Write `results` for rows claimed by `owner` (a row someone else took over after our lease is left alone).
+    The caller commits."""
+    sent: list[dict[str, Any]] = []
+    retried: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for result in results:
+        item = result.outgoing
+        if result.sent is not None:
+            conversation_id = None
+            if result.opened is not None:
+                conversation_id = await _remember_direct(session, directory, item, result.opened, now)
+            sent.append({"b_id": item.delivery_id, "b_message": result.sent.id, "b_conversation": conversation_id})
+        elif result.failed is not None:
+            failed.append({"b_id": item.delivery_id, "b_reason": result.failed[:300]})
+        else:
+            attempts = item.attempts + (1 if result.counts_attempt else 0)
+            retried.append(
+                {
+                    "b_id": item.delivery_id,
+                    "b_reason": (result.reason or "")[:300],
+                    "b_not_before": result.retry_at,
+                    "b_attempts": attempts,
+                }
+            )
+    if sent:
+        await _record_sent(session, owner, sent, now)
+    mine = (_TABLE.c.id == bindparam("b_id")) & (_TABLE.c.claimed_by == owner)
+    if failed:
+        await session.execute(
+            update(_TABLE).where(mine).values(state="failed", reason=bindparam("b_reason"), claimed_by=None),
+            failed,
+        )
+    if retried:
+        await session.execute(
+            update(_TABLE)
+            .where(mine)
+            .values(
+                state="pending",
+                reason=bindparam("b_reason"),
+                not_before=bindparam("b_not_before", type_=UtcDateTime()),
+                attempts=bindparam("b_attempts"),
+                claimed_by=None,
+            ),
+            retried,
+        )
+    return Recorded(len(sent), len(retried), len(failed))
+
+
+async def _record_sent(session: AsyncSession, owner: str, rows: list[dict[str, Any]], now: datetime) -> None:
+    sent = {"state": "sent", "sent_at": now, "reason": None, "claimed_by": None}
+    if is_postgres(session):
+        # One statement for the whole batch: the rows' values travel as three arrays.
+        columns = {"id": _TABLE.c.id, "message": _TABLE.c.sent_message_id, "conversation": _TABLE.c.conversation_id}
+        keys = {"id": "b_id", "message": "b_message", "conversation": "b_conversation"}
+        arrays = [
+            sql_cast(
+                bindparam(f"u_{name}", [row[keys[name]] for row in rows], type_=ARRAY(column.type)), ARRAY(column.type)
+            )
+            for name, column in columns.items()
+        ]
+        values = func.unnest(*arrays).table_valued(*columns).render_derived()
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == values.c.id, _TABLE.c.claimed_by == owner)
+            .values(
+                sent_message_id=values.c.message,
+                conversation_id=func.coalesce(values.c.conversation, _TABLE.c.conversation_id),
+                **sent,
+            )
+        )
+        return
+    # SQLite: executemany, in slices, so preparing the parameters never holds the event loop for long.
+    statement = (
+        update(_TABLE)
+        .where((_TABLE.c.id == bindparam("b_id")) & (_TABLE.c.claimed_by == owner))
+        .values(
+            sent_message_id=bindparam("b_message"),
+            conversation_id=func.coalesce(bindparam("b_conversation"), _TABLE.c.conversation_id),
+            **sent,
+        )
+    )
+    for start in range(0, len(rows), _SLICE):
+        await session.execute(statement, rows[start : start + _SLICE])
+
+
+async def _remember_direct(
+    session: AsyncSession, directory: Directory, item: Outgoing, conversation: ConversationRef, now: datetime
+) -> int:
+    tenant = await session.get_one(Tenant, item.tenant_id)
+    stored = await directory.conversation(session, tenant, conversation, now)
+    if item.member_id is not None:
+        # Linked like any 1:1 chat, so Membership (and adapters) see it too.
+        link = {"conversation_id": stored.id, "member_id": item.member_id, "seen_at": now}
+        await insert_ignore(session, ConversationMember, link, ["conversation_id", "member_id"])
+        await insert_ignore(session, NudgePreference, {"member_id": item.member_id}, ["member_id"])
+        await session.execute(
+            update(NudgePreference)
+            .where(NudgePreference.member_id == item.member_id)
+            .values(direct_conversation_id=stored.id)
+        )
+    return stored.id

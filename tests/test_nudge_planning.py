@@ -1,0 +1,72 @@
+"""A large run is written in chunks while its first deliveries are already being sent; a planner that dies
+between chunks loses nothing and duplicates nothing. On a ManualClock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.app import App
+from bot.clock import ManualClock
+from bot.nudges.tables import NudgeDelivery, NudgeRun, NudgeSchedule
+from tests.nudge_support import adapter_for, engine_for
+from tests.support import ROOM, say, user
+
+MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+MONDAY_0900_CPH = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+TUESDAY_0900_CPH = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+class PlannerDied(Exception):
+    pass
+
+
+async def _team_of_40(app: App) -> None:
+    await app.membership.record_members(ROOM, [user(f"m{number:02d}") for number in range(39)])
+    await say(app.bot, "nudge add weekdays 09:00 dm")  # anna asks: 39 members and anna
+
+
+async def _facts(app: App) -> tuple[Counter[str], int, datetime | None]:
+    async with app.sessions() as session:
+        states = Counter(
+            dict((await session.execute(select(NudgeDelivery.state, func.count()).group_by(NudgeDelivery.state))).all())
+        )
+        runs = await session.scalar(select(func.count()).select_from(NudgeRun))
+        due = await session.scalar(select(NudgeSchedule.next_due_at))
+    return states, runs or 0, due
+
+
+async def test_a_run_written_in_chunks_is_sent_once_to_everyone(app: App, clock: ManualClock) -> None:
+    clock.set(MONDAY_0600)
+    adapter = adapter_for(app)
+    await _team_of_40(app)
+    clock.set(MONDAY_0900_CPH)
+    report = await engine_for(app, plan_chunk=7, batch_size=5, concurrency=3).tick()
+    assert report.runs == 1 and report.delivery.sent == 40
+    assert await _facts(app) == (Counter({"sent": 40}), 1, TUESDAY_0900_CPH)
+    assert set(Counter(conversation.id for conversation, _ in adapter.sent).values()) == {1}
+
+
+async def test_planner_dying_between_chunks_loses_and_duplicates_nothing(app: App, clock: ManualClock) -> None:
+    clock.set(MONDAY_0600)
+    adapter = adapter_for(app)
+    await _team_of_40(app)
+    clock.set(MONDAY_0900_CPH)
+    dying = engine_for(app, plan_chunk=7)
+
+    def die() -> None:
+        raise PlannerDied  # right after the first transaction committed
+
+    with pytest.raises(PlannerDied):
+        await dying.planner.plan(clock.now(), die)
+    states, runs, due = await _facts(app)
+    assert (states, runs, due) == (Counter({"pending": 7}), 1, MONDAY_0900_CPH)  # still due: it fires again
+
+    report = await engine_for(app, plan_chunk=7).tick()
+    assert report.delivery.sent == 40
+    assert await _facts(app) == (Counter({"sent": 40}), 1, TUESDAY_0900_CPH)
+    per_member = Counter(conversation.id for conversation, _ in adapter.sent)
+    assert len(per_member) == 40 and set(per_member.values()) == {1}
