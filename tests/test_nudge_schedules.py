@@ -143,3 +143,13 @@ async def test_home_shows_streak_next_nudges_and_pause_button(app: App) -> None:
     blocks = await app.bot.handle_home(user("anna"), ROOM)
     text = all_text([OutboundMessage(text="", blocks=blocks)])
     assert "Your prompts are paused." in text and "Resume my prompts" in text
+
+
+async def test_proactive_prompts_carry_the_members_language(app: App) -> None:
+    adapter = adapter_for(app)
+    await say(app.bot, "language sv")
+    await say(app.bot, "nudge add weekdays 09:00 me")
+    app.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    await app.nudges.tick()
+    [(_, prompt)] = adapter.sent
+    assert prompt.language == "sv" and "Vad har vi lärt oss sedan sist?" in all_text([prompt])

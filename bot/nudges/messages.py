@@ -42,10 +42,11 @@ class PromptTemplate:
     text: str
     blocks: tuple[Block, ...]
     answer_label: str
+    language: str
 
     def message(self, delivery_id: int) -> OutboundMessage:
         button = Button(self.answer_label, ANSWER_ACTION, str(delivery_id), style="primary")
-        return OutboundMessage(text=self.text, blocks=(*self.blocks, Buttons((button,))))
+        return OutboundMessage(text=self.text, blocks=(*self.blocks, Buttons((button,))), language=self.language)
 
 
 def prompt_template(
@@ -55,7 +56,7 @@ def prompt_template(
     asked = questions(t, prompt_set, topic)
     hint = t("nudges.answer_hint_channel") if in_channel else t("nudges.answer_hint_direct")
     blocks: tuple[Block, ...] = (Header(heading), Text("\n".join(f"• {question}" for question in asked)), Context(hint))
-    return PromptTemplate(f"{heading}: {asked[0]}", blocks, t("nudges.answer"))
+    return PromptTemplate(f"{heading}: {asked[0]}", blocks, t("nudges.answer"), t.language)
 
 
 def prompt_message(
@@ -70,7 +71,7 @@ def reminder_message(t: Translator, prompt_set: str, prompt_delivery_id: int) ->
         Text(text),
         Buttons((Button(t("nudges.answer"), ANSWER_ACTION, str(prompt_delivery_id), style="primary"),)),
     )
-    return OutboundMessage(text=text, blocks=blocks)
+    return OutboundMessage(text=text, blocks=blocks, language=t.language)
 
 
 def resurface_message(t: Translator, learning: str, delivery_id: int) -> OutboundMessage:
@@ -79,7 +80,7 @@ def resurface_message(t: Translator, learning: str, delivery_id: int) -> Outboun
         Button(t(f"nudges.outcome_{outcome}"), RESURFACE_ACTION, f"{delivery_id}:{outcome}") for outcome in OUTCOMES
     )
     blocks: tuple[Block, ...] = (Header(title(t, "resurfacing")), Text(question), Buttons(buttons))
-    return OutboundMessage(text=question, blocks=blocks)
+    return OutboundMessage(text=question, blocks=blocks, language=t.language)
 
 
 def summary_message(
@@ -92,7 +93,7 @@ def summary_message(
     for author, text in answers[:20]:
         blocks.append(Text(_snippet(text)))
         blocks.append(Context(author))
-    return OutboundMessage(text=heading, blocks=tuple(blocks), thread_id=thread_id)
+    return OutboundMessage(text=heading, blocks=tuple(blocks), thread_id=thread_id, language=t.language)
 
 
 def answer_form(t: Translator, prompt_set: str, delivery_id: int, topic: str | None, current: str | None) -> Form:
