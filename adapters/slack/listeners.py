@@ -61,13 +61,7 @@ class SlackListeners:
 
     async def on_command(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         message = translate.slash_command(body)
-        origin = Origin(
-            team_id=message.user.tenant,
-            user_id=message.user.id,
-            channel_id=message.conversation.id,
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
-        )
+        origin = Origin.of(message.user, message.conversation, body)
         await self._replies.deliver(origin, await self._bot.handle_message(message))
 
     async def on_message_event(self, body: JsonObject, bot_user_id: str | None = None) -> None:
@@ -77,13 +71,8 @@ class SlackListeners:
         if message is None:
             return
         event = body.get("event") or {}
-        origin = Origin(
-            team_id=message.user.tenant,
-            user_id=message.user.id,
-            channel_id=message.conversation.id,
-            # Answer a mention inside a thread in that thread; a top-level mention at top level.
-            thread_ts=event.get("thread_ts"),
-        )
+        # Answer a mention inside a thread in that thread; a top-level mention at top level.
+        origin = Origin.of(message.user, message.conversation, thread_ts=event.get("thread_ts"))
         await self._replies.deliver(origin, await self._bot.handle_message(message))
 
     async def on_home_opened(self, body: JsonObject, bot_user_id: str | None = None) -> None:
@@ -106,12 +95,10 @@ class SlackListeners:
             return
         action = translate.block_action(body, await self._direct_if_needed(body))
         container = body.get("container") or {}
-        origin = Origin(
-            team_id=action.user.tenant,
-            user_id=action.user.id,
-            channel_id=action.conversation.id,
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
+        origin = Origin.of(
+            action.user,
+            action.conversation,
+            body,
             source_ts=action.source.id if action.source else None,
             source_ephemeral=bool(container.get("is_ephemeral")),
             thread_ts=action.source.thread_id if action.source else None,
@@ -131,18 +118,12 @@ class SlackListeners:
 
     async def on_view_submission(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         action = translate.view_submission(body, await self._direct_if_needed(body))
-        origin = Origin(team_id=action.user.tenant, user_id=action.user.id, channel_id=action.conversation.id)
+        origin = Origin.of(action.user, action.conversation)
         await self._replies.deliver(origin, await self._bot.handle_action(action))
 
     async def on_shortcut(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         action = translate.message_shortcut(body)
-        origin = Origin(
-            team_id=action.user.tenant,
-            user_id=action.user.id,
-            channel_id=action.conversation.id,
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
-        )
+        origin = Origin.of(action.user, action.conversation, body)
         await self._replies.deliver(origin, await self._bot.handle_action(action))
 
     async def _first_time(self, body: JsonObject) -> bool:

@@ -6,13 +6,14 @@ import itertools
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.translate import user
 from adapters.slack.transport import SlackAdapter
-from bot.model import Form, OutboundMessage
+from bot.model import ConversationRef, Form, JsonObject, OutboundMessage, UserRef
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,19 @@ class Origin:
     source_ts: str | None = None  # the message that held the pressed button
     source_ephemeral: bool = False  # ephemeral messages can only be replaced through response_url
     thread_ts: str | None = None  # the thread the member wrote in
+
+    @classmethod
+    def of(cls, user: UserRef, conversation: ConversationRef, body: JsonObject | None = None, **extra: Any) -> Origin:
+        """The origin of a request by `user` in `conversation`, with the reply handles Slack put in `body`."""
+        body = body or {}
+        return cls(
+            team_id=user.tenant,
+            user_id=user.id,
+            channel_id=conversation.id,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+            **extra,
+        )
 
 
 class PendingForms:
