@@ -30,7 +30,7 @@ from botframework.connector.auth import (
 
 from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
-from adapters.teams.references import continuation, conversation_reference
+from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
 from bot.ports import Capabilities, DeliveryError, InboundHandler
@@ -203,10 +203,14 @@ class TeamsAdapter:
     async def _continue(
         self, reference: ConversationReference, logic: Callable[[TurnContext], Awaitable[None]]
     ) -> None:
-        """botbuilder's `continue_conversation`, minus the random uuid1 id it gives the continuation activity (a
-        clock-file lock per call; we post new messages rather than reply to that id, so it was cleared anyway)."""
-        claims = self.cloud.create_claims_identity(self.config.app_id or "")
-        await self.cloud.process_proactive(claims, continuation(reference), None, logic)
+        """A proactive turn through botbuilder's `continue_conversation` (claims, connector, turn pipeline)."""
+
+        async def run(context: TurnContext) -> None:
+            # botbuilder gives the continuation a random id and would "reply" to it; post a new message instead.
+            context.activity.id = None
+            await logic(context)
+
+        await self.cloud.continue_conversation(reference, run, self.config.app_id or "")
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         ids: list[str] = []

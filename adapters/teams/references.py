@@ -14,9 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from botbuilder.schema import (
-    Activity,
-    ActivityEventNames,
-    ActivityTypes,
     ChannelAccount,
     ConversationAccount,
     ConversationReference,
@@ -64,20 +61,3 @@ def conversation_reference(raw: Mapping[str, Any]) -> ConversationReference:
     except _Unusual:
         reference = ConversationReference().deserialize(dict(raw))
     return reference
-
-
-def continuation(reference: ConversationReference) -> Activity:
-    """The event activity a proactive turn runs on: botbuilder's `get_continuation_activity` without an id.
-
-    botbuilder stamps it with `uuid1()` (about 13 µs and a lock on libuuid's clock file per message); an id there
-    would only make our sends replies to a message that does not exist, so we leave it out."""
-    return Activity(
-        type=ActivityTypes.event,
-        name=ActivityEventNames.continue_conversation,
-        channel_id=reference.channel_id,
-        service_url=reference.service_url,
-        conversation=reference.conversation,
-        recipient=reference.bot,
-        from_property=reference.user,
-        relates_to=reference,
-    )

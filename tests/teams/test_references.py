@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.schema import ConversationReference
 
-from adapters.teams.references import continuation, conversation_reference
+from adapters.teams.references import conversation_reference
 from adapters.teams.translate import reference
 
 ACTIVITIES = Path(__file__).parent / "activities"
@@ -79,12 +78,3 @@ def test_each_call_returns_a_fresh_reference_the_caller_may_change() -> None:
     first.conversation.id = "a:1;messageid=9"
     assert conversation_reference(FULL).conversation.id == "a:1"
     assert FULL["conversation"]["id"] == "a:1"  # type: ignore[index]
-
-
-def test_the_continuation_is_botbuilders_without_the_random_id() -> None:
-    reference = conversation_reference(FULL)
-    ours, theirs = continuation(reference), get_continuation_activity(reference)
-    assert ours.id is None and theirs.id
-    theirs.id = None
-    assert ours.serialize() == theirs.serialize()
-    assert ours.relates_to is reference and ours.conversation is reference.conversation
