@@ -50,8 +50,7 @@ class Directory:
 
     async def tenant(self, session: AsyncSession, platform: str, external_id: str, now: datetime) -> Tenant:
         """The tenant, created with the defaults on first sight."""
-        query = select(Tenant).where(Tenant.platform == platform, Tenant.external_id == external_id)
-        tenant = await session.scalar(query)
+        tenant = await self.find_tenant(session, platform, external_id)
         if tenant is None:
             await insert_ignore(
                 session,
@@ -65,7 +64,8 @@ class Directory:
                 },
                 ["platform", "external_id"],
             )
-            tenant = (await session.scalars(query)).one()
+            tenant = await self.find_tenant(session, platform, external_id)
+            assert tenant is not None
         return tenant
 
     async def find_member(self, session: AsyncSession, tenant: Tenant, user: UserRef) -> Member | None:

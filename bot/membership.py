@@ -42,16 +42,6 @@ async def record_member(session: AsyncSession, conversation: Conversation, membe
     await _link(session, conversation, member, now)
 
 
-async def members_of(session: AsyncSession, conversation_id: int) -> list[Member]:
-    query = (
-        select(Member)
-        .join(ConversationMember, ConversationMember.member_id == Member.id)
-        .where(ConversationMember.conversation_id == conversation_id)
-        .order_by(Member.id)
-    )
-    return list((await session.scalars(query)).all())
-
-
 class Membership:
     def __init__(
         self,

@@ -76,8 +76,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-
-
-async def is_up_to_date(engine: AsyncEngine) -> bool:
-    url = engine.url.render_as_string(hide_password=False)
-    return await current_revision(engine) == head_revision(url)

@@ -32,10 +32,6 @@ class Outgoing:
     attempts: int
 
 
-def member_user(tenant: Tenant, member: Member) -> UserRef:
-    return UserRef(tenant.platform, tenant.external_id, member.platform_user_id, member.display_name)
-
-
 async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] | CTE) -> list[Outgoing]:
     """Recipients and messages of the claimed deliveries `ids` (a list, or a CTE returning their `id`). Plain
     columns, not ORM objects: this runs for every batch of a large fan-out and must stay cheap next to the sends."""
