@@ -6,8 +6,10 @@ need on `app.notifier`, and close the app when done. Nothing is created at impor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import install_core_features
+from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
 from bot.nudges.config import EngineConfig
@@ -48,13 +51,35 @@ class App:
     nudges: NudgeEngine
     membership: Membership
 
+    _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
     async def start(self) -> None:
-        """Start background work (the nudge dispatcher's ticks). Adapters must be registered first."""
+        """Start background work (nudge ticks, housekeeping). Adapters must be registered first."""
         self.nudges.start()
+        self._housekeeper = asyncio.create_task(self._housekeep_hourly())
 
     async def stop(self) -> None:
         """Stop background work, letting a tick in progress finish."""
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeper
+            self._housekeeper = None
         await self.nudges.stop()
+
+    async def housekeeping(self) -> None:
+        """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small."""
+        dropped = await forget_before(self.sessions, self.clock.now())
+        if dropped:
+            log.info("forgot %d processed platform event ids", dropped)
+
+    async def _housekeep_hourly(self) -> None:
+        while True:
+            try:
+                await self.housekeeping()
+            except Exception:  # cleanup failing must not stop the bot; it retries next hour
+                log.exception("housekeeping failed")
+            await asyncio.sleep(3600)
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),

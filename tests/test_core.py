@@ -129,3 +129,17 @@ async def test_hints_fill_a_members_missing_language_but_never_override_a_choice
     async with app.sessions() as session:
         member = await session.scalar(select(Member).where(Member.platform_user_id == "U-finn"))
         assert member is not None and (member.language, member.timezone) == ("en", "Europe/Stockholm")
+
+
+async def test_housekeeping_forgets_event_ids_past_the_retry_window(app: App) -> None:
+    from datetime import timedelta
+
+    from bot.db.models import InboundEvent
+    from bot.inbound_events import claim
+
+    assert await claim(app.sessions, "slack", "Ev-old", app.clock.now() - timedelta(days=2))
+    assert await claim(app.sessions, "slack", "Ev-new", app.clock.now() - timedelta(hours=1))
+    await app.housekeeping()
+    async with app.sessions() as session:
+        assert list(await session.scalars(select(InboundEvent.event_id))) == ["Ev-new"]
+    assert not await claim(app.sessions, "slack", "Ev-new", app.clock.now())  # still deduplicated
