@@ -19,6 +19,7 @@ from bot.model import (
     OutboundMessage,
     Text,
 )
+from bot.ports import InboundHandler
 
 
 def lines(*typed: str) -> ReadLine:
@@ -52,6 +53,14 @@ class FormBot:
         return [OutboundMessage.plain("Thanks!", private=True)]
 
 
+def _chat(bot: InboundHandler, out: io.StringIO) -> ConsoleChat:
+    """A chat as member A of team T, without echo, in English unless the replies say otherwise."""
+    catalog = Catalog.load()
+    return ConsoleChat(
+        bot, ConsoleAdapter(out, Style(), catalog), catalog.translator("en"), out, name="A", team="T", echo=False
+    )
+
+
 async def test_button_number_opens_form_and_answers_are_submitted() -> None:
     out = io.StringIO()
     bot = FormBot()
@@ -68,15 +77,7 @@ async def test_button_number_opens_form_and_answers_are_submitted() -> None:
 async def test_end_of_input_inside_a_form_submits_nothing() -> None:
     out = io.StringIO()
     bot = FormBot()
-    chat = ConsoleChat(
-        bot,
-        ConsoleAdapter(out, Style(), Catalog.load()),
-        Catalog.load().translator("en"),
-        out,
-        name="A",
-        team="T",
-        echo=False,
-    )
+    chat = _chat(bot, out)
     await chat.run(lines("hello", "1", "only the first line"))
     assert [action.action_id for action in bot.actions] == ["answer"]
     assert out.getvalue().rstrip().endswith("Bye – keep learning!")
@@ -91,15 +92,7 @@ async def test_a_number_without_buttons_is_an_ordinary_message() -> None:
             received.append(message.text)
             return []
 
-    chat = ConsoleChat(
-        Echo(),
-        ConsoleAdapter(out, Style(), Catalog.load()),
-        Catalog.load().translator("en"),
-        out,
-        name="A",
-        team="T",
-        echo=False,
-    )
+    chat = _chat(Echo(), out)
     await chat.run(lines("3"))
     assert received == ["3"]
 
@@ -114,15 +107,7 @@ async def test_terminal_chrome_follows_the_language_of_each_message() -> None:
             return [replace(reply, language="da") for reply in await super().handle_action(action)]
 
     bot = DanishFormBot()
-    chat = ConsoleChat(
-        bot,
-        ConsoleAdapter(out, Style(), Catalog.load()),
-        Catalog.load().translator("en"),
-        out,
-        name="A",
-        team="T",
-        echo=False,
-    )
+    chat = _chat(bot, out)
     await chat.run(lines("hello", "1", "x", ".", "9", "1", "nej", ""))
     assert "Udfyld formularen" in out.getvalue()
     assert "Svar venligst med et af de viste numre." in out.getvalue()
