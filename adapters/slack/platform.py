@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urljoin
 
@@ -22,6 +23,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.app import App
+from adapters.slack import request_checks
 from adapters.slack.backlog import Backlog
 from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
@@ -126,20 +128,14 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
     return bolt, adapter
 
 
-class UnreadablePayload(ValueError):
-    """A form body whose `payload` field is not JSON: answered 400, never dispatched."""
-
-
 def to_bolt_request(request: web.Request, body: str) -> AsyncBoltRequest:
     """Bolt's aiohttp seam, plus a fix: Bolt 1.30 treats any form body containing the text "payload" as an
     interactivity payload, so `/learned the payload limit is 40k` would go unhandled. Re-parse such forms.
 
     This runs before every ack, so the common case (no "payload" anywhere) costs exactly what Bolt's own seam does.
+    The body has passed `request_checks.parse`, so Bolt's own parsing of it cannot fail.
     """
-    try:
-        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-    except ValueError as error:  # Bolt's json.loads of a broken `payload` field
-        raise UnreadablePayload(str(error)) from error
+    bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
     if "payload" in body and not body.startswith("{"):
         form = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" not in form:
@@ -148,15 +144,19 @@ def to_bolt_request(request: web.Request, body: str) -> AsyncBoltRequest:
     return bolt_request
 
 
-def routes(bolt: AsyncApp, *, events_over_http: bool = True) -> list[web.RouteDef]:
+def routes(bolt: AsyncApp, signing_secret: str, *, events_over_http: bool = True) -> list[web.RouteDef]:
     """POST /slack/events (unless Socket Mode carries them) and, with OAuth, the install and redirect pages."""
 
     async def events(request: web.Request) -> web.Response:
         try:
-            bolt_request = to_bolt_request(request, await request.text())
-        except UnreadablePayload:
-            log.warning("slack request with an unreadable payload field refused")
-            return web.Response(status=400, text="the payload field is not valid JSON")
+            raw = await request.read()
+            request_checks.verify_signature(signing_secret, request.headers, raw, time.time())
+            body = request_checks.decode(raw, request.charset)
+            request_checks.parse(body, request.content_type)
+            bolt_request = to_bolt_request(request, body)
+        except request_checks.Refused as refused:
+            log.info("slack request refused (%d): %s", refused.status, refused.reason)
+            return web.json_response({"error": refused.reason}, status=refused.status)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     table = [web.post(EVENTS_PATH, events)] if events_over_http else []
@@ -181,7 +181,8 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     if app_token:
         socket_mode = await socket_mode_connect(bolt, app_token)
     # OAuth installs go through the admin's browser, so their pages are served over HTTP even in Socket Mode.
-    web_app.router.add_routes(routes(bolt, events_over_http=socket_mode is None))
+    secret = _secret(app.settings.slack_signing_secret) or ""
+    web_app.router.add_routes(routes(bolt, secret, events_over_http=socket_mode is None))
     backlog.start()
     web_app[BACKLOG_KEY] = backlog
     app.notifier.register(adapter)

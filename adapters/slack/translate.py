@@ -114,6 +114,8 @@ def event_message(envelope: JsonObject, bot_user_id: str | None) -> InboundMessa
 
 def _team(body: JsonObject) -> str:
     team = body.get("team") or {}
+    if isinstance(team, str):
+        return team
     return str(team.get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id") or "")
 
 
@@ -156,7 +158,9 @@ def form_values(state: JsonObject) -> dict[str, FormValue]:
             elif kind == "static_select":
                 values[block_id] = (element.get("selected_option") or {}).get("value")
             elif kind == "multi_static_select":
-                values[block_id] = [option["value"] for option in element.get("selected_options") or []]
+                values[block_id] = [
+                    str(option["value"]) for option in element.get("selected_options") or [] if option.get("value")
+                ]
             else:
                 values[block_id] = element.get("value")
     return values
@@ -170,6 +174,8 @@ def view_submission(body: JsonObject, direct: ConversationRef | None = None) -> 
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
+        meta = {}
+    if not isinstance(meta, dict):  # metadata is ours, but the payload is only as trustworthy as its signer
         meta = {}
     channel = str(meta.get("c") or "")
     where = conversation(team, channel) if channel else direct or conversation(team, "")

@@ -17,6 +17,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.app import App
+from adapters.teams.activity_shape import check_shape
 from adapters.teams.adapter import APP_TYPES, TeamsAdapter, TeamsConfig
 from adapters.teams.translate import BadActivity, check_activity
 from adapters.teams.turns import TeamsTurns, TurnOutcome
@@ -56,10 +57,12 @@ def _error(status: int, message: str) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     """Bot Framework activities in. 400 for what is not an activity, 401 for a missing or bad token."""
     turns = request.app[TURNS_KEY]
+    body = await request.read()  # over the server's limit: aiohttp answers 413
     try:
-        raw = check_activity(json.loads(await request.read()))
+        raw = check_activity(json.loads(body))
+        check_shape(raw)
         activity = Activity().deserialize(raw)
-    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError and BadActivity are ValueErrors
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError, BadActivity; deep nesting
         reason = error.args[0] if isinstance(error, BadActivity) else "the body is not JSON"
         return _error(400, f"not a Bot Framework activity: {reason}")
     except Exception as error:  # botbuilder's deserializer raises its own types for wrong field types
