@@ -59,18 +59,38 @@ def split_text(text: str, limit: int = SECTION_TEXT) -> list[str]:
     return pieces
 
 
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def escape(text: str) -> str:
-    """Plain text into mrkdwn: only &, < and > are special to Slack's parser."""
+    """Plain text into Slack text: only &, < and > are special to Slack's parser (`<!channel>`, `<@U…>`, links)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escaped(text: str, limit: int) -> str:
+    """`text` escaped and within `limit` characters, never cut inside an entity (`&l…` would show as such)."""
+    result = escape(text)
+    if len(result) <= limit:
+        return result
+    pieces: list[str] = []
+    used = 0
+    for character in text:
+        piece = _ENTITIES.get(character, character)
+        if used + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    return "".join(pieces).rstrip() + ELLIPSIS
+
+
+# Every field below is escaped, plain_text ones too: Slack treats &, < and > as control characters in every text
+# object and in the notification `text`, and member text reaches all of them (headers, buttons, modal titles).
 def _plain(text: str, limit: int) -> JsonObject:
-    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": escaped(text, limit) or " ", "emoji": True}
 
 
 def _mrkdwn(text: str) -> JsonObject:
-    # Escaping can lengthen text, so the limit is applied to the escaped form.
-    return {"type": "mrkdwn", "text": truncate(escape(text), SECTION_TEXT) or " ", "verbatim": True}
+    return {"type": "mrkdwn", "text": escaped(text, SECTION_TEXT) or " ", "verbatim": True}
 
 
 def _button(label: str, action_id: str, value: str, style: str | None) -> JsonObject:
@@ -93,7 +113,10 @@ def _block(block: Block, form_opener: str | None) -> list[JsonObject]:
             return [{"type": "context", "elements": [_mrkdwn(text)]}]
         case Fields(pairs=pairs):
             fields = [
-                {"type": "mrkdwn", "text": truncate(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT)}
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{escaped(label, FIELD_TEXT // 4)}*\n" + escaped(value, FIELD_TEXT // 4 * 3),
+                }
                 for label, value in pairs
             ]
             return [
@@ -126,7 +149,9 @@ def blocks(items: tuple[Block, ...], limit: int = MESSAGE_BLOCKS, form_opener: s
 
 def message(reply: OutboundMessage, form_opener: str | None = None) -> JsonObject:
     """Keyword arguments for chat.postMessage / chat.update / chat.postEphemeral."""
-    return {"text": truncate(reply.text, FALLBACK_TEXT), "blocks": blocks(reply.blocks, form_opener=form_opener)}
+    # The fallback `text` is parsed like mrkdwn: unescaped, `<!channel>` in it pages everyone in the channel.
+    text = escaped(reply.text, FALLBACK_TEXT)
+    return {"text": text, "blocks": blocks(reply.blocks, form_opener=form_opener)}
 
 
 def _element(field: Input) -> JsonObject:

@@ -33,8 +33,18 @@ MAX_CARD_BYTES = 24_000
 _BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
 
 
+def escape(text: str) -> str:
+    """Plain text for fields Teams parses (TextBlock and FactSet markdown, the notification summary): `<at>…</at>`
+    and other tags become literal text, entities show as typed. Card markdown decodes entities like CommonMark."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _text_block(text: str, **style: object) -> JsonObject:
-    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+    return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
+
+
+def _fact(title: str, value: str) -> JsonObject:
+    return {"title": escape(title), "value": escape(value)}
 
 
 def _input(field: Input) -> JsonObject:
@@ -127,7 +137,7 @@ def render_blocks(blocks: Iterable[Block]) -> list[JsonObject]:
             case Context(text=text):
                 elements = [_text_block(text, isSubtle=True, size="Small")]
             case Fields(pairs=pairs):
-                elements = [{"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}]
+                elements = [{"type": "FactSet", "facts": [_fact(k, v) for k, v in pairs]}]
             case Buttons():
                 elements = [_buttons(block)]
             case Form():
@@ -177,7 +187,7 @@ def render(message: OutboundMessage) -> list[JsonObject]:
         activities.append(
             {
                 "type": "message",
-                "summary": message.text[:500],
+                "summary": escape(message.text[:500]),
                 "attachments": [card_attachment(card(body))],
             }
         )
@@ -194,7 +204,7 @@ def render_submission(
     facts = []
     for key, value in form.items():
         shown = value if isinstance(value, str) else ("✓" if value is True else "–" if value is False else "")
-        facts.append({"title": labels.get(key, key), "value": str(shown) or "–"})
+        facts.append(_fact(labels.get(key, key), str(shown) or "–"))
     if facts:
         body.append({"type": "FactSet", "facts": facts})
     body.append(_text_block(thanks, isSubtle=True, size="Small"))
