@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     teams_enabled: bool | None = None
     # Where 1:1 chats are opened for members we have never heard from (Teams' global Bot Connector).
     teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    # Where the Bot Framework publishes the keys that sign its requests to us (another cloud's, or a test issuer).
+    teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     # Teams' published limits: about 7 sends per second per conversation, about 30 per second per app per tenant.
     teams_conversation_rate: float = Field(default=7.0, gt=0)
     teams_tenant_rate: float = Field(default=30.0, gt=0)

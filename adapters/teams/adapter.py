@@ -7,8 +7,8 @@ never heard from are created with `create_conversation`. Replies within a turn u
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import (
     Activity,
+    CallerIdConstants,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
@@ -28,6 +29,7 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
+from adapters.teams.auth import DEFAULT_METADATA_URL, FETCH_TIMEOUT, SigningKeys, TokenValidator
 from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.references import conversation_reference
@@ -50,9 +52,9 @@ class TeamsConfig:
     service_url: str = "https://smba.trafficmanager.net/teams/"
     conversation_rate: float = 7.0
     tenant_rate: float = 30.0
-    # Extra ConfigurationBotFrameworkAuthentication keys (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL for
-    # sovereign clouds, or a local fake in tests).
-    auth_overrides: Mapping[str, str] = field(default_factory=dict)
+    # Where the channel's signing keys are published (a sovereign cloud's, or a local issuer in tests).
+    openid_metadata_url: str = DEFAULT_METADATA_URL
+    key_fetch_timeout: float = FETCH_TIMEOUT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TeamsConfig:
@@ -65,6 +67,7 @@ class TeamsConfig:
             service_url=settings.teams_service_url,
             conversation_rate=settings.teams_conversation_rate,
             tenant_rate=settings.teams_tenant_rate,
+            openid_metadata_url=settings.teams_openid_metadata_url,
         )
 
     @property
@@ -80,8 +83,6 @@ class _AuthConfiguration:
         self.APP_PASSWORD = config.app_password
         self.APP_TYPE = config.app_type
         self.APP_TENANTID = config.app_tenant_id
-        for key, value in config.auth_overrides.items():
-            setattr(self, key, value)
 
 
 class _ReusedConnectors(ConnectorFactory):  # type: ignore[misc]
@@ -100,14 +101,30 @@ class _ReusedConnectors(ConnectorFactory):  # type: ignore[misc]
 
 
 class _Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """botbuilder builds a new ConnectorClient and UserTokenClient for every proactive turn; each costs about
+    """Inbound tokens are checked by our non-blocking TokenValidator (adapters/teams/auth.py) instead of
+    botbuilder's, which fetches signing keys with blocking calls on the event loop.
+
+    botbuilder builds a new ConnectorClient and UserTokenClient for every proactive turn; each costs about
     5 ms of msrest setup, which dominated fan-outs (7x a bare connector loop). The clients are stateless
     between calls, so they are reused; credentials (and their token cache) are per app and do not change."""
 
-    def __init__(self, configuration: Any) -> None:
+    def __init__(self, configuration: Any, validator: TokenValidator | None) -> None:
         super().__init__(configuration)
+        self.validator = validator
         self._connectors: dict[tuple[str, str | None], ConnectorClient] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        if self.validator is None:  # no app id: botbuilder's anonymous claims, and it fetches nothing
+            return await super().authenticate_request(activity, "")
+        claims = await self.validator.validate(auth_header, activity.channel_id or "", activity.service_url or "")
+        identity = ClaimsIdentity(claims, True)
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = self.get_originating_audience()
+        result.caller_id = CallerIdConstants.public_azure_channel
+        result.connector_factory = self.create_connector_factory(identity)
+        return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _ReusedConnectors(super().create_connector_factory(claims_identity), self._connectors)
@@ -127,7 +144,12 @@ class TeamsAdapter:
 
     def __init__(self, config: TeamsConfig, delivery: Delivery | None = None) -> None:
         self.config = config
-        self.cloud = CloudAdapter(_Authentication(_AuthConfiguration(config)))
+        self.signing_keys: SigningKeys | None = None
+        validator = None
+        if config.authenticated:
+            self.signing_keys = SigningKeys(config.openid_metadata_url, timeout=config.key_fetch_timeout)
+            validator = TokenValidator(config.app_id or "", self.signing_keys)
+        self.cloud = CloudAdapter(_Authentication(_AuthConfiguration(config), validator))
         self.delivery = delivery or Delivery(Pacer(config.conversation_rate, config.tenant_rate))
         self.handler: InboundHandler | None = None
         # Learnt from inbound activities: where each tenant's connector is and who the bot is there.
@@ -139,6 +161,8 @@ class TeamsAdapter:
 
     async def stop(self) -> None:
         self.handler = None
+        if self.signing_keys is not None:
+            await self.signing_keys.close()
 
     def learn(self, tenant: str, activity: JsonObject) -> None:
         """Remember the tenant's service URL and bot account, for 1:1 chats opened later."""
@@ -149,10 +173,9 @@ class TeamsAdapter:
             self._bots[tenant] = {key: recipient[key] for key in ("id", "name") if key in recipient}
 
     async def authenticate(self, activity: Activity, authorization: str) -> AuthenticateRequestResult:
-        """Validate the Bot Framework JWT (raises when invalid). Without an app id nothing is checked, and the
-        header is ignored so botbuilder never fetches signing keys for an unauthenticated development bot."""
-        header = authorization if self.config.authenticated else ""
-        return await self.cloud.bot_framework_authentication.authenticate_request(activity, header)
+        """Validate the Bot Framework JWT (raises Unauthorized when invalid). Without an app id nothing is
+        checked: an unauthenticated development bot ignores the header."""
+        return await self.cloud.bot_framework_authentication.authenticate_request(activity, authorization)
 
     async def process(
         self, auth: AuthenticateRequestResult, activity: Activity, logic: Callable[[TurnContext], Awaitable[None]]

@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 from adapters.app import App
 from adapters.teams.activity_shape import check_shape
 from adapters.teams.adapter import APP_TYPES, TeamsAdapter, TeamsConfig
+from adapters.teams.auth import Unauthorized
 from adapters.teams.translate import BadActivity, check_activity
 from adapters.teams.turns import TeamsTurns, TurnOutcome
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
@@ -69,7 +70,7 @@ async def messages(request: web.Request) -> web.Response:
         return _error(400, f"not a Bot Framework activity: {error}")
     try:
         auth = await turns.adapter.authenticate(activity, request.headers.get("Authorization", ""))
-    except Exception as error:  # PermissionError, but also malformed tokens and unknown signing keys
+    except (Unauthorized, PermissionError) as error:  # PermissionError: botbuilder's own checks
         log.info("refused a request to %s: %s", ROUTE, error)
         return _error(401, "unauthorized: a valid Bot Framework token is required")
     outcome = TurnOutcome()

@@ -49,7 +49,7 @@ async def test_an_activity_without_a_sender_gets_400_not_500(rig: Rig) -> None:
 
 
 class _OpenIdServer:
-    """OpenID metadata and JWKS in a thread: botbuilder fetches keys with blocking `requests`."""
+    """OpenID metadata and JWKS served from a thread, as an issuer elsewhere would."""
 
     def __init__(self, public_jwk: dict[str, Any]) -> None:
         keys = {"keys": [public_jwk]}
@@ -101,10 +101,7 @@ async def secured(app: App, openid: _OpenIdServer) -> AsyncIterator[Rig]:
     config = TeamsConfig(
         app_id=APP_ID,
         app_password="not-a-real-secret",
-        auth_overrides={
-            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": openid.url,
-            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": ISSUER,
-        },
+        openid_metadata_url=openid.url,
     )
     async for rig in start_rig(app, config, FakeConnector()):
         yield rig
