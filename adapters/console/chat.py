@@ -96,7 +96,7 @@ class ConsoleChat:
         choice = line.strip()
         choices = list(self._adapter.choices)
         self._adapter.clear_choices()
-        if choice.isdigit() and 1 <= int(choice) <= len(choices):
+        if choice.isascii() and choice.isdigit() and 1 <= int(choice) <= len(choices):
             button, sent = choices[int(choice) - 1]
             action = InboundAction(self.user, sent.conversation, button.action_id, button.value, source=sent)
             await self._show(await self._handler.handle_action(action), sent.conversation, sent)
@@ -141,7 +141,7 @@ class ConsoleChat:
                 answer = answer.strip()
                 if not answer and (field.optional or field.initial is not None):
                     return field.initial
-                if answer.isdigit() and 1 <= int(answer) <= len(field.options):
+                if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(field.options):
                     return field.options[int(answer) - 1].value
                 self._say(t("console.form_invalid"))
         if field.kind == "checkbox":

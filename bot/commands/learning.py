@@ -72,10 +72,11 @@ class LearningCommands:
             query, page = str(state["q"]), int(state["p"])
         except (ValueError, KeyError, TypeError):
             raise UsageError("errors.unknown_action") from None
-        return [await self._page(turn, query, max(1, page))]
+        return [await self._page(turn, query, max(1, min(page, 1_000_000)))]  # a forged value must fit SQL
 
     async def undo(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        learning_id = int(action.value) if action.value.isdigit() else 0
+        value = action.value
+        learning_id = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
         deleted = await self._log.delete(turn.session, learning_id, turn.member.id)
         key = "learned.undone" if deleted else "learned.undo_failed"
         return [OutboundMessage(text=turn.t(key), blocks=(Text(turn.t(key)),), private=True, replace_source=True)]

@@ -47,6 +47,11 @@ async def save_answer(
     await turn.session.flush()
 
 
+def _is_id(value: str) -> bool:
+    """A button's value is a database id only if it is ASCII digits that fit in 64 bits (values can be forged)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class Answers:
     def __init__(self) -> None:
         self._grammar: Grammar | None = None
@@ -59,7 +64,7 @@ class Answers:
         bot.intercept(self.intercept)
 
     async def _answerable(self, turn: Turn, value: str) -> tuple[NudgeDelivery, NudgeRun | None]:
-        delivery = await turn.session.get(NudgeDelivery, int(value)) if value.isdigit() else None
+        delivery = await turn.session.get(NudgeDelivery, int(value)) if _is_id(value) else None
         if delivery is None or delivery.tenant_id != turn.tenant.id:
             raise UsageError("errors.unknown_action")
         if delivery.member_id is not None and delivery.member_id != turn.member.id:

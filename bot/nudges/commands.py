@@ -132,7 +132,7 @@ class NudgeCommands:
 
     async def _change(self, turn: Turn, args: str, change: str) -> list[OutboundMessage]:
         word = args.strip().lstrip("#")
-        if not word.isdigit():
+        if not (word.isascii() and word.isdigit()) or len(word) > 18:  # ids are ASCII and fit in 64 bits
             raise UsageError("nudges.which", value=word[:40])
         schedule = await turn.session.scalar(
             select(NudgeSchedule).where(NudgeSchedule.id == int(word), *self._visible(turn))

@@ -138,7 +138,7 @@ def parse_schedule(args: str) -> ScheduleSpec:
             summary = True
         elif word in ("remind", "påmind", "påminn"):
             hours = words.pop(0) if words else ""
-            if not hours.isdigit() or not 1 <= int(hours) <= 72:
+            if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 72:
                 raise ScheduleError("nudges.bad_remind", hours=hours)
             reminder = int(hours)
         else:
@@ -169,6 +169,6 @@ def fires_at(cron: str, zone: str, instant: datetime) -> bool:
 def describe_time(cron: str) -> str:
     """`09:00` for presets; the crontab itself for anything else."""
     minute, hour, *_ = cron.split()
-    if minute.isdigit() and hour.isdigit():
+    if minute.isascii() and hour.isascii() and minute.isdigit() and hour.isdigit():
         return f"{int(hour):02d}:{int(minute):02d}"
     return cron
