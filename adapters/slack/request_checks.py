@@ -14,9 +14,9 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 # Bolt's own window for a request's age, in seconds.
 MAX_AGE = 300
@@ -184,10 +184,11 @@ class _Payload(_Shape):
     authorizations: list[_Authorization] | None = None
     is_enterprise_install: bool | str | None = None
     is_ext_shared_channel: bool | None = None
-    enterprise: str | _Team | None = None
-    team: str | _Team | None = None
-    user: str | _User | None = None
-    channel: str | _Channel | None = None
+    # Bolt would also take plain strings here; Slack only ever sends objects, and our listeners read them as such.
+    enterprise: _Team | None = None
+    team: _Team | None = None
+    user: _User | None = None
+    channel: _Channel | None = None
     callback_id: str | None = None
     trigger_id: str | None = None
     response_url: str | None = None
@@ -198,6 +199,31 @@ class _Payload(_Shape):
     view: _View | None = None
     thread_ts: str | None = None
 
+    @model_validator(mode="after")
+    def _has_what_its_type_needs(self) -> _Payload:
+        # Bolt's listener matching indexes these without checking: an empty `actions` would be a 500.
+        needs = {
+            "event_callback": self.event is not None and isinstance(self.event.type, str),
+            "block_actions": bool(self.actions) and all(isinstance(a.action_id, str) for a in self.actions or ()),
+            "view_submission": self.view is not None and isinstance(self.view.callback_id, str),
+            "view_closed": self.view is not None and isinstance(self.view.callback_id, str),
+            "message_action": isinstance(self.callback_id, str),
+            "shortcut": isinstance(self.callback_id, str),
+        }
+        if not needs.get(self.type or "", True):
+            raise ValueError(f"a {self.type} payload without what it needs")
+        return self
+
+    @field_validator("response_url")
+    @classmethod
+    def _is_url(cls, value: str | None) -> str | None:
+        # The bot answers by posting to this URL after the ack; a malformed one would fail only then.
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("not an http(s) URL")
+        return value
+
 
 def check_shape(payload: dict[str, Any]) -> None:
     """Refuse (400) a payload whose fields have types Slack never sends, naming the first such field."""
@@ -206,4 +232,6 @@ def check_shape(payload: dict[str, Any]) -> None:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("str", "_")))
-        raise Refused(400, f"`{where}` has the wrong type") from None
+        if not where:  # a rule about the payload as a whole
+            raise Refused(400, str(first["msg"]).removeprefix("Value error, ")) from None
+        raise Refused(400, f"`{where}` is not valid") from None
