@@ -26,6 +26,7 @@ from bot.features import install_core_features
 from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
+from bot.metrics import Metrics
 from bot.nudges.config import EngineConfig
 from bot.nudges.engine import NudgeEngine
 from bot.ports import Notifier
@@ -50,6 +51,7 @@ class App:
     learning_log: LearningLog
     nudges: NudgeEngine
     membership: Membership
+    metrics: Metrics
 
     _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
@@ -80,6 +82,10 @@ class App:
             except Exception:  # cleanup failing must not stop the bot; it retries next hour
                 log.exception("housekeeping failed")
             await asyncio.sleep(3600)
+
+    async def migrations_at_head(self) -> tuple[str | None, str | None]:
+        """The database's revision and the code's newest (equal when the schema is up to date)."""
+        return await current_revision(self.engine), head_revision(self.settings.database_url)
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
@@ -112,10 +118,11 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     install_core_features(bot, learning_log)
-    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings))
+    metrics = Metrics()
+    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings), metrics=metrics)
     nudges.register(bot)
     membership = Membership(sessions, directory, catalog, clock, notifier)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership, metrics)
 
 
 def nudge_config(settings: Settings) -> EngineConfig:

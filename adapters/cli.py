@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.app import SchemaOutOfDate, build_app
+from adapters.logs import configure as configure_logging
 from adapters.web import HalfConfigured, WebPlatform
 from bot.catalog import normalize_language
 from bot.settings import DEFAULT_DATABASE_URL, Settings
@@ -206,10 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().level > logging.DEBUG:
-        # APScheduler reports every tick at INFO; our own log lines say what a tick did when it matters.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(level, settings.log_format)
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
     try:
         return asyncio.run(runners[args.command](settings, args))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     default_language: str = Field(default="en", description="Language for members who have not chosen one")
     default_timezone: str = Field(default="Europe/Copenhagen", description="Time zone for new teams")
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object per line with the request or delivery id"
+    )
 
     host: str = "0.0.0.0"
     port: int = 3000

@@ -174,7 +174,7 @@ def routes(bolt: AsyncApp, *, events_over_http: bool = True) -> list[web.RouteDe
 
 
 async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[None]]:
-    backlog = Backlog()
+    backlog = Backlog(on_error=app.metrics.handler_errors.labels("slack").inc)
     bolt, adapter = build_bolt(app, backlog)
     app_token = _secret(app.settings.slack_app_token)
     socket_mode = None
