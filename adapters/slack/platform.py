@@ -26,6 +26,7 @@ from adapters.slack.backlog import Backlog
 from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.roster import SlackRoster
 from adapters.slack.socket_mode import connect as socket_mode_connect
 from adapters.slack.tokens import FixedToken, InstalledAuthorize, InstalledTokens, TokenSource, rotator
 from adapters.slack.transport import SlackAdapter
@@ -122,7 +123,7 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         )
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
+    SlackListeners(app.bot, adapter, app.clock, backlog, SlackRoster(adapter, app.membership)).register(bolt)
     return bolt, adapter
 
 
