@@ -17,7 +17,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import render, translate
 from adapters.slack.backlog import Backlog
-from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
+from adapters.slack.pending_forms import PendingForms
+from adapters.slack.replies import Origin, ReplyDelivery
 from adapters.slack.roster import SlackRoster
 from adapters.slack.transport import SlackAdapter
 from bot.clock import Clock
@@ -39,7 +40,7 @@ class SlackListeners:
         self._backlog = backlog
         self._adapter = adapter
         self._clock = clock
-        self._forms = PendingForms()
+        self._forms = PendingForms(bot.sessions, clock)
         self._replies = ReplyDelivery(adapter, self._forms)
         self._directs: dict[tuple[str, str], str] = {}
 
@@ -119,7 +120,7 @@ class SlackListeners:
             thread_ts=action.source.thread_id if action.source else None,
         )
         if action.action_id == render.OPEN_FORM_ACTION:
-            form = self._forms.take(action.value)
+            form = await self._forms.take(action.value)
             if form is not None and origin.trigger_id:
                 await self._replies.open_form(origin, form)
                 return

@@ -28,7 +28,14 @@ from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.roster import SlackRoster
 from adapters.slack.socket_mode import connect as socket_mode_connect
-from adapters.slack.tokens import FixedToken, InstalledAuthorize, InstalledTokens, TokenSource, rotator
+from adapters.slack.tokens import (
+    FixedToken,
+    InstalledAuthorize,
+    InstalledTokens,
+    RefreshLock,
+    TokenSource,
+    rotator,
+)
 from adapters.slack.transport import SlackAdapter
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
 from bot.settings import Settings
@@ -97,7 +104,11 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         assert s.slack_client_id and s.slack_client_secret
         client_secret = s.slack_client_secret.get_secret_value()
         installations = AsyncSQLAlchemyInstallationStore(s.slack_client_id, app.engine)
-        installed = InstalledTokens(installations, rotator(s.slack_client_id, client_secret, s.slack_api_url))
+        installed = InstalledTokens(
+            installations,
+            rotator(s.slack_client_id, client_secret, s.slack_api_url),
+            RefreshLock(app.engine),
+        )
         oauth = AsyncOAuthSettings(
             client_id=s.slack_client_id,
             client_secret=client_secret,
