@@ -33,3 +33,12 @@ def test_ci_runs_the_quick_start_test_command() -> None:
     assert f"TEST_COMMAND={tests}\n" in ci
     assert ci.count("$TEST_COMMAND") == 2  # SQLite, then PostgreSQL
     assert "python3 -m venv .venv\n" in ci
+
+
+def test_configuration_table_is_the_one_generated_from_the_settings() -> None:
+    from bot.settings import Settings, settings_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, "regenerate the README table with `learnbot config --table`"
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"{name.upper()} needs a description"

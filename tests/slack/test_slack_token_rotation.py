@@ -59,4 +59,3 @@ async def test_two_replicas_refresh_an_expiring_token_once(database_url: str, fa
     refreshes = [args for args in fake_slack.of("oauth.v2.access") if args.get("grant_type") == "refresh_token"]
     assert len(refreshes) == 1
     assert set(tokens) == {"xoxe.xoxb-new"}
-
