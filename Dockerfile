@@ -39,6 +39,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD python3 -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
-# Migrations first (PostgreSQL replicas serialise on an advisory lock), then the server; `exec` makes learnbot
-# PID 1's child-free successor, so `docker stop` (SIGTERM) reaches it and it stops gracefully.
+# Migrations first (PostgreSQL replicas serialise on an advisory lock), then the server. `exec` replaces the shell,
+# so learnbot is PID 1 and gets `docker stop`'s SIGTERM: it finishes work in flight and exits 0.
 CMD ["sh", "-c", "learnbot db upgrade && exec learnbot serve"]
