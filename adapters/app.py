@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -54,6 +55,7 @@ class App:
     metrics: Metrics
 
     _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _head: str | None = field(default=None, init=False, repr=False)
 
     async def start(self) -> None:
         """Start background work (nudge ticks, housekeeping). Adapters must be registered first."""
@@ -84,8 +86,16 @@ class App:
             await asyncio.sleep(3600)
 
     async def migrations_at_head(self) -> tuple[str | None, str | None]:
-        """The database's revision and the code's newest (equal when the schema is up to date)."""
-        return await current_revision(self.engine), head_revision(self.settings.database_url)
+        """The database's revision and the code's newest (equal when the schema is up to date). Cheap enough for a
+        readiness probe every few seconds: one small query, and the code's head read once."""
+        if self._head is None:
+            self._head = head_revision(self.settings.database_url)
+        async with self.engine.connect() as connection:
+            has_version_table = await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+            current = (
+                await connection.scalar(text("SELECT version_num FROM alembic_version")) if has_version_table else None
+            )
+        return current, self._head
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
