@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +27,7 @@ from bot.features import install_core_features
 from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
+from bot.metrics import Metrics
 from bot.nudges.config import EngineConfig
 from bot.nudges.engine import NudgeEngine
 from bot.ports import Notifier
@@ -50,8 +52,10 @@ class App:
     learning_log: LearningLog
     nudges: NudgeEngine
     membership: Membership
+    metrics: Metrics
 
     _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _head: str | None = field(default=None, init=False, repr=False)
 
     async def start(self) -> None:
         """Start background work (nudge ticks, housekeeping). Adapters must be registered first."""
@@ -80,6 +84,18 @@ class App:
             except Exception:  # cleanup failing must not stop the bot; it retries next hour
                 log.exception("housekeeping failed")
             await asyncio.sleep(3600)
+
+    async def migrations_at_head(self) -> tuple[str | None, str | None]:
+        """The database's revision and the code's newest (equal when the schema is up to date). Cheap enough for a
+        readiness probe every few seconds: one small query, and the code's head read once."""
+        if self._head is None:
+            self._head = head_revision(self.settings.database_url)
+        async with self.engine.connect() as connection:
+            has_version_table = await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+            current = (
+                await connection.scalar(text("SELECT version_num FROM alembic_version")) if has_version_table else None
+            )
+        return current, self._head
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
@@ -112,10 +128,11 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     install_core_features(bot, learning_log)
-    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings))
+    metrics = Metrics()
+    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings), metrics=metrics)
     nudges.register(bot)
     membership = Membership(sessions, directory, catalog, clock, notifier)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership, metrics)
 
 
 def nudge_config(settings: Settings) -> EngineConfig:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.app import SchemaOutOfDate, build_app
+from adapters.logs import configure as configure_logging
 from adapters.web import HalfConfigured, WebPlatform
 from bot.catalog import normalize_language
 from bot.settings import DEFAULT_DATABASE_URL, Settings
@@ -26,7 +27,7 @@ configuration comes from the environment or a .env file in the working directory
   DEFAULT_TIMEZONE   IANA zone for new teams (default Europe/Copenhagen)
   LOG_LEVEL          DEBUG, INFO, WARNING… (default INFO)
   NUDGE_TICK_SECONDS how often due nudges are looked for (default 10)
-see README.md for the Slack and Teams settings.
+`learnbot config --table` lists every setting; README.md says which ones Slack and Teams need.
 """
 
 
@@ -91,6 +92,20 @@ def _parser() -> argparse.ArgumentParser:
     down = db_commands.add_parser("downgrade", help="revert migrations to REVISION (e.g. base)")
     down.add_argument("revision")
     db_commands.add_parser("current", help="print the database's revision and the code's newest")
+
+    config = commands.add_parser(
+        "config",
+        help="print the effective configuration (secrets masked) and where each value came from",
+        description="Print every setting learnbot would run with here: its value (secrets and database passwords "
+        "masked) and whether it came from the environment, .env or the default.",
+    )
+    config.add_argument("--table", action="store_true", help="print the README's table of all settings instead")
+    commands.add_parser(
+        "doctor",
+        help="check the database, migrations, Slack and Teams settings, and say what to fix",
+        description="Check that learnbot can run with this configuration: settings, database connection and "
+        "migrations, Slack (auth.test against SLACK_API_URL) and Teams. Exits 1 when something needs fixing.",
+    )
     return parser
 
 
@@ -196,6 +211,37 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.doctor import effective_configuration
+    from bot.settings import settings_table
+
+    if args.table:
+        print(settings_table(), end="")
+        return 0
+    rows = effective_configuration(settings)
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, value, source in rows:
+        print(f"{variable:<{width}}  {value}  ({source})")
+    return 0
+
+
+async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.doctor import diagnose
+
+    app = build_app(settings)
+    try:
+        findings = await diagnose(app)
+    finally:
+        await app.close()
+    for finding in findings:
+        print(f"{'ok ' if finding.ok else 'FIX'}  {finding.area:<10} {finding.detail}")
+        if finding.fix:
+            print(f"     {'':<10} -> {finding.fix}")
+    problems = [finding for finding in findings if not finding.ok]
+    print(f"{len(problems)} problem(s) found" if problems else "everything looks fine")
+    return 1 if problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "slack-manifest":
@@ -204,13 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(manifest_json(args.url))
         return 0
     settings = Settings()
-    # The chat owns the terminal: only problems are logged there.
-    level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().level > logging.DEBUG:
-        # APScheduler reports every tick at INFO; our own log lines say what a tick did when it matters.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
+    if args.command == "config":
+        return _config(settings, args)
+    # The chat owns the terminal, and the doctor's report should read alone: only problems are logged there.
+    level = logging.WARNING if args.command in ("chat", "doctor") else settings.log_level.upper()
+    configure_logging(level, settings.log_format)
+    runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package, "doctor": _doctor}
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:

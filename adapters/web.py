@@ -11,13 +11,16 @@ import asyncio
 import contextlib
 import logging
 import signal
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 from adapters.app import App
+from bot.log_context import bound
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +58,60 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to take traffic: the database answers and its schema is at the code's newest migration."""
+    app = request.app[APP_KEY]
+    try:
+        current, head = await app.migrations_at_head()
+    except Exception as error:  # the probe must answer, not crash
+        log.warning("readiness check failed: %s", error)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    if current != head:
+        body = {"status": "unavailable", "migrations": "behind", "database_revision": current, "code_revision": head}
+        return web.json_response(body, status=503)
+    return web.json_response({"status": "ok", "migrations": "head", "revision": head})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body, content_type = request.app[APP_KEY].metrics.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+# Which platform a path belongs to, for the inbound request counter (first matching prefix wins).
+_PLATFORM_PATHS = (("/slack/", "slack"), ("/api/messages", "teams"))
+
+
+def _platform_of(path: str) -> str:
+    return next((name for prefix, name in _PLATFORM_PATHS if path.startswith(prefix)), "http")
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count every request by platform and status, and bind a request id for its log lines."""
+    platform = _platform_of(request.path)
+    counter = request.app[APP_KEY].metrics.inbound_requests
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    with bound(request_id=request_id[:64]):
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            counter.labels(platform, str(error.status)).inc()
+            raise
+        except Exception:
+            counter.labels(platform, "500").inc()
+            request.app[APP_KEY].metrics.handler_errors.labels(platform).inc()
+            raise
+    counter.labels(platform, str(response.status)).inc()
+    return response
+
+
 async def build_web_app(app: App, platforms: Sequence[WebPlatform]) -> tuple[web.Application, list[PlatformState]]:
     """The aiohttp application with /healthz and every enabled platform's routes."""
-    web_app = web.Application(client_max_size=2 * 1024 * 1024)
+    web_app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[observe])
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
     states = [platform.check(app) for platform in platforms]
     cleanups: list[Callable[[], Awaitable[None]]] = []
     for platform, state in zip(platforms, states, strict=True):
@@ -85,7 +137,7 @@ async def serve(app: App, platforms: Sequence[WebPlatform], host: str, port: int
     web_app, states = await build_web_app(app, platforms)
     log.info("platforms: %s", describe(states))
     if not any(state.enabled for state in states):
-        log.warning("no chat platform is configured; only /healthz is served (see README: Run in Slack / Teams)")
+        log.warning("no chat platform is configured; only /healthz, /readyz and /metrics are served (see README)")
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -18,7 +18,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
-from bot.directory import Directory, conversation_ref, member_language
+from bot.directory import Directory, conversation_ref, member_language, valid_timezone
 from bot.model import Context, ConversationKind, ConversationRef, OutboundMessage, Profile, Text, UserRef
 from bot.ports import Notifier
 
@@ -74,6 +74,25 @@ class Membership:
                 await _link(session, stored, member, now)
             await session.commit()
         return len(entries)
+
+    async def refresh_profile(self, user: UserRef, profile: Profile) -> bool:
+        """The platform says `user`'s profile changed (Slack `user_change`): take their name, time zone (so their
+        next prompts follow it) and manager flag. A language the member chose stays; nobody is demoted, since
+        a manager may have been made one in learnbot. Members learnbot never met are ignored. Returns whether
+        the member is known."""
+        async with self._sessions() as session:
+            tenant = await self._directory.find_tenant(session, user.platform, user.tenant)
+            member = await self._directory.find_member(session, tenant, user) if tenant is not None else None
+            if member is None:
+                return False
+            member.display_name = profile.display_name or member.display_name
+            member.timezone = valid_timezone(profile.timezone) or member.timezone
+            if profile.is_manager:
+                member.role = "manager"
+            if member.language is None:
+                self._directory.fill_gaps(member, profile)
+            await session.commit()
+        return True
 
     async def record_members(self, conversation: ConversationRef, users: Iterable[UserRef]) -> int:
         """Record `users` (without profiles) as members of `conversation`. Returns how many."""

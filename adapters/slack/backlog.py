@@ -10,14 +10,18 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot import log_context
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
 
 class Backlog:
-    def __init__(self, workers: int = 2) -> None:
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+    def __init__(self, workers: int = 2, on_error: Callable[[], None] | None = None) -> None:
+        # Each job keeps the log ids (request id) of the request that queued it.
+        self._queue: asyncio.Queue[tuple[Job, dict[str, str | int]]] = asyncio.Queue()
+        self._on_error = on_error
         self._size = workers
         self._workers: list[asyncio.Task[None]] = []
 
@@ -29,7 +33,7 @@ class Backlog:
     def submit(self, job: Job) -> None:
         if not self._workers:
             self.start()  # the first request can arrive before the platform started us (tests, socket mode)
-        self._queue.put_nowait(job)
+        self._queue.put_nowait((job, log_context.current()))
 
     async def drain(self) -> None:
         """Wait until every queued job has run (tests, shutdown)."""
@@ -49,10 +53,13 @@ class Backlog:
 
     async def _work(self) -> None:
         while True:
-            job = await self._queue.get()
+            job, ids = await self._queue.get()
             try:
-                await job()
+                with log_context.bound(**ids):
+                    await job()
             except Exception:  # one bad turn must not stop the worker
                 log.exception("slack: processing a request failed")
+                if self._on_error is not None:
+                    self._on_error()
             finally:
                 self._queue.task_done()

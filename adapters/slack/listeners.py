@@ -17,7 +17,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import render, translate
 from adapters.slack.backlog import Backlog
-from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
+from adapters.slack.pending_forms import PendingForms
+from adapters.slack.replies import Origin, ReplyDelivery
+from adapters.slack.roster import SlackRoster
 from adapters.slack.transport import SlackAdapter
 from bot.clock import Clock
 from bot.core import LearnBot
@@ -30,12 +32,15 @@ JsonObject = dict[str, Any]
 
 
 class SlackListeners:
-    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog) -> None:
+    def __init__(
+        self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog, roster: SlackRoster | None = None
+    ) -> None:
         self._bot = bot
+        self._roster = roster
         self._backlog = backlog
         self._adapter = adapter
         self._clock = clock
-        self._forms = PendingForms()
+        self._forms = PendingForms(bot.sessions, clock)
         self._replies = ReplyDelivery(adapter, self._forms)
         self._directs: dict[tuple[str, str], str] = {}
 
@@ -48,6 +53,10 @@ class SlackListeners:
         app.action(re.compile(".+"))(self._later(self.on_action))
         app.view_submission("learnbot.form")(self._later(self.on_view_submission))
         app.shortcut(translate.SAVE_SHORTCUT)(self._later(self.on_shortcut))
+        if self._roster is not None:
+            app.event("member_joined_channel")(self._later(self._roster.on_member_joined))
+            app.event("member_left_channel")(self._later(self._roster.on_member_left))
+            app.event("user_change")(self._later(self._roster.on_user_change))
 
     def _later(self, handler: Callable[[JsonObject, str | None], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """A Bolt listener that acks, then queues `handler(body, bot_user_id)` on the backlog."""
@@ -63,6 +72,7 @@ class SlackListeners:
         message = translate.slash_command(body)
         origin = Origin.of(message.user, message.conversation, body)
         await self._replies.deliver(origin, await self._bot.handle_message(message))
+        await self._read_roster_once(message.conversation, bot_user_id)
 
     async def on_message_event(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         if not await self._first_time(body):
@@ -74,6 +84,12 @@ class SlackListeners:
         # Answer a mention inside a thread in that thread; a top-level mention at top level.
         origin = Origin.of(message.user, message.conversation, thread_ts=event.get("thread_ts"))
         await self._replies.deliver(origin, await self._bot.handle_message(message))
+        await self._read_roster_once(message.conversation, bot_user_id)
+
+    async def _read_roster_once(self, conversation: ConversationRef, bot_user_id: str | None) -> None:
+        """After the reply: a channel's whole roster, so "DM each member" reaches those who never wrote."""
+        if self._roster is not None:
+            await self._roster.read_once(conversation, bot_user_id)
 
     async def on_home_opened(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         event = body.get("event") or {}
@@ -104,7 +120,7 @@ class SlackListeners:
             thread_ts=action.source.thread_id if action.source else None,
         )
         if action.action_id == render.OPEN_FORM_ACTION:
-            form = self._forms.take(action.value)
+            form = await self._forms.take(action.value)
             if form is not None and origin.trigger_id:
                 await self._replies.open_form(origin, form)
                 return

@@ -15,9 +15,20 @@ BOT_SCOPES: dict[str, str] = {
     "im:write": "open a DM with a member for nudges (conversations.open)",
     "channels:history": "thread replies to a prompt in public channels count as answers",
     "groups:history": "the same in private channels the bot was invited to",
-    "users:read": "display name, time zone, locale and admin flag on first contact (users.info)",
+    "users:read": "display name, time zone, locale and admin flag (users.info, user_change)",
+    "channels:read": "a public channel's members for DM nudges (conversations.members, member_joined_channel)",
+    "groups:read": "the same in private channels the bot was invited to",
 }
-BOT_EVENTS = ("app_home_opened", "app_mention", "message.im", "message.channels", "message.groups")
+BOT_EVENTS = (
+    "app_home_opened",
+    "app_mention",
+    "message.im",
+    "message.channels",
+    "message.groups",
+    "member_joined_channel",
+    "member_left_channel",
+    "user_change",
+)
 COMMANDS = (
     ("/learnbot", "learnbot: log, search, nudges, retros and more", "help"),
     ("/learned", "Log something you learned", "Git bisect finds the bad commit fast #git"),

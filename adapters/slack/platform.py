@@ -28,8 +28,16 @@ from adapters.slack.backlog import Backlog
 from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.roster import SlackRoster
 from adapters.slack.socket_mode import connect as socket_mode_connect
-from adapters.slack.tokens import FixedToken, InstalledAuthorize, InstalledTokens, TokenSource, rotator
+from adapters.slack.tokens import (
+    FixedToken,
+    InstalledAuthorize,
+    InstalledTokens,
+    RefreshLock,
+    TokenSource,
+    rotator,
+)
 from adapters.slack.transport import SlackAdapter
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
 from bot.settings import Settings
@@ -98,7 +106,11 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         assert s.slack_client_id and s.slack_client_secret
         client_secret = s.slack_client_secret.get_secret_value()
         installations = AsyncSQLAlchemyInstallationStore(s.slack_client_id, app.engine)
-        installed = InstalledTokens(installations, rotator(s.slack_client_id, client_secret, s.slack_api_url))
+        installed = InstalledTokens(
+            installations,
+            rotator(s.slack_client_id, client_secret, s.slack_api_url),
+            RefreshLock(app.engine),
+        )
         oauth = AsyncOAuthSettings(
             client_id=s.slack_client_id,
             client_secret=client_secret,
@@ -124,7 +136,7 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         )
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
+    SlackListeners(app.bot, adapter, app.clock, backlog, SlackRoster(adapter, app.membership)).register(bolt)
     return bolt, adapter
 
 
@@ -174,7 +186,7 @@ def routes(bolt: AsyncApp, signing_secret: str, *, events_over_http: bool = True
 
 
 async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[None]]:
-    backlog = Backlog()
+    backlog = Backlog(on_error=app.metrics.handler_errors.labels("slack").inc)
     bolt, adapter = build_bolt(app, backlog)
     app_token = _secret(app.settings.slack_app_token)
     socket_mode = None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
+from adapters.slack.pending_forms import PendingForms
 from adapters.slack.translate import user
 from adapters.slack.transport import SlackAdapter
 from bot.model import ConversationRef, Form, JsonObject, OutboundMessage, UserRef
@@ -46,27 +45,6 @@ class Origin:
         )
 
 
-class PendingForms:
-    """Forms shown as a button in a message (no trigger_id to open a modal at once), kept until pressed.
-
-    In memory and bounded: after a restart the button says it has expired, like any stale button."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self._forms: OrderedDict[str, Form] = OrderedDict()
-        self._size = size
-        self._ids = itertools.count(1)
-
-    def keep(self, form: Form) -> str:
-        token = f"f{next(self._ids)}"
-        self._forms[token] = form
-        while len(self._forms) > self._size:
-            self._forms.popitem(last=False)
-        return token
-
-    def take(self, token: str) -> Form | None:
-        return self._forms.pop(token, None)
-
-
 class ReplyDelivery:
     def __init__(self, adapter: SlackAdapter, forms: PendingForms) -> None:
         self._adapter = adapter
@@ -99,7 +77,7 @@ class ReplyDelivery:
                 return trigger_id
             reply = replace(reply, blocks=rest)
         elif forms:
-            opener = self._forms.keep(forms[0])
+            opener = await self._forms.keep(forms[0])
         body = render.message(reply, form_opener=opener)
         if not origin.channel_id:
             direct = await self._adapter.open_direct(user(origin.team_id, origin.user_id))

@@ -1,13 +1,19 @@
 """Where the bot token for a workspace comes from: one fixed token, or OAuth installations with rotation.
 
 With OAuth, Bolt's authorize step and our own Web API calls both go through `InstalledTokens`, so an expiring
-token is refreshed in one place, once (a lock per workspace), against SLACK_API_URL, and saved before use.
+token is refreshed in one place, once, against SLACK_API_URL, and saved before use. "Once" holds across replicas:
+the refresh runs under a PostgreSQL advisory lock per workspace, and whoever gets the lock second re-reads the
+token the first one saved instead of spending the refresh token again (Slack would refuse the stale one).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
+import time
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from slack_bolt.authorization import AuthorizeResult
@@ -18,6 +24,8 @@ from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import DeliveryError
 
@@ -43,42 +51,86 @@ class FixedToken:
         return self._token
 
 
+class RefreshLock:
+    """Exclusive per workspace across replicas: a transaction-scoped advisory lock on PostgreSQL. SQLite serves
+    one process, whose asyncio lock in InstalledTokens is enough."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @contextlib.asynccontextmanager
+    async def held(self, team_id: str) -> AsyncIterator[None]:
+        if self._engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self._engine.connect() as connection, connection.begin():
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(team_id)})
+            yield  # released when the transaction ends
+
+
+def _lock_key(team_id: str) -> int:
+    digest = hashlib.blake2b(f"learnbot:slack-token:{team_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 class InstalledTokens:
     """Multi-workspace install: the newest bot saved by the OAuth flow, rotated when it nears expiry."""
 
-    def __init__(self, store: AsyncInstallationStore, rotator: AsyncTokenRotator) -> None:
+    def __init__(
+        self, store: AsyncInstallationStore, rotator: AsyncTokenRotator, lock: RefreshLock | None = None
+    ) -> None:
         self._store = store
         self._rotator = rotator
+        self._lock = lock
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def bot(self, team_id: str) -> Bot:
         """The workspace's bot installation with a token valid for at least the next two hours."""
-        # Concurrent turns of one workspace wait for a single refresh instead of each spending the refresh token.
-        async with self._locks.setdefault(team_id, asyncio.Lock()):
-            bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
-            if bot is None or not bot.bot_token:
-                # The workspace uninstalled the app or never installed it: retrying cannot help.
-                raise DeliveryError(f"learnbot is not installed in Slack workspace {team_id}", permanent=True)
-            if not bot.bot_refresh_token:
+        bot = await self._find(team_id)
+        if not _expiring(bot):
+            return bot
+        # Concurrent turns of one workspace wait for a single refresh, and so do other replicas (RefreshLock).
+        in_process = self._locks.setdefault(team_id, asyncio.Lock())
+        across_replicas = self._lock.held(team_id) if self._lock else contextlib.nullcontext()
+        async with in_process, across_replicas:
+            bot = await self._find(team_id)  # someone may have refreshed it while we waited
+            if not _expiring(bot):
                 return bot
-            try:
-                rotated = await self._rotator.perform_bot_token_rotation(
-                    bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY
-                )
-            except SlackTokenRotationError as error:
-                code = _error_code(error)
-                log.error("could not rotate the bot token of Slack workspace %s: %s", team_id, code)
-                raise DeliveryError(
-                    f"oauth.v2.access (refresh): {code}", permanent=code in _PERMANENT_ROTATION_ERRORS
-                ) from error
-            if rotated is None:
-                return bot
-            await self._store.async_save_bot(rotated)
-            log.info("rotated the bot token of Slack workspace %s", team_id)
-            return rotated
+            return await self._rotate(team_id, bot)
+
+    async def _find(self, team_id: str) -> Bot:
+        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            # The workspace uninstalled the app or never installed it: retrying cannot help.
+            raise DeliveryError(f"learnbot is not installed in Slack workspace {team_id}", permanent=True)
+        return bot
+
+    async def _rotate(self, team_id: str, bot: Bot) -> Bot:
+        try:
+            rotated = await self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY
+            )
+        except SlackTokenRotationError as error:
+            code = _error_code(error)
+            log.error("could not rotate the bot token of Slack workspace %s: %s", team_id, code)
+            raise DeliveryError(
+                f"oauth.v2.access (refresh): {code}", permanent=code in _PERMANENT_ROTATION_ERRORS
+            ) from error
+        if rotated is None:
+            return bot
+        await self._store.async_save_bot(rotated)
+        log.info("rotated the bot token of Slack workspace %s", team_id)
+        return rotated
 
     async def bot_token(self, team_id: str) -> str:
         return str((await self.bot(team_id)).bot_token)
+
+
+def _expiring(bot: Bot) -> bool:
+    """Whether the token needs a refresh now (slack_sdk's rotator applies the same rule)."""
+    if not bot.bot_refresh_token or bot.bot_token_expires_at is None:
+        return False
+    return int(bot.bot_token_expires_at) <= time.time() + ROTATE_MINUTES_BEFORE_EXPIRY * 60
 
 
 class InstalledAuthorize(AsyncAuthorize):

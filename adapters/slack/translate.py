@@ -12,6 +12,7 @@ from bot.model import (
     FormValue,
     InboundAction,
     InboundMessage,
+    Profile,
     SentRef,
     UserRef,
 )
@@ -43,6 +44,17 @@ def conversation(
 
 def user(team_id: str, user_id: str, name: str | None = None) -> UserRef:
     return UserRef(PLATFORM, team_id, user_id, name)
+
+
+def profile(info: JsonObject) -> Profile:
+    """A Slack user object (users.info, user_change) -> what the core keeps of it; admins and owners manage."""
+    names = info.get("profile") or {}
+    return Profile(
+        display_name=names.get("display_name") or names.get("real_name") or info.get("real_name") or info.get("name"),
+        locale=info.get("locale"),
+        timezone=info.get("tz"),
+        is_manager=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+    )
 
 
 def unescape(text: str) -> str:

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack import render
+from adapters.slack import render, translate
 from adapters.slack.tokens import TokenSource
 from adapters.slack.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef, UserRef
@@ -134,14 +134,4 @@ class SlackAdapter:
         response = await self.call(
             user.tenant, "users.info", wait_on_rate_limit=True, user=user.id, include_locale="true"
         )
-        info = response.get("user") or {}
-        profile = info.get("profile") or {}
-        return Profile(
-            display_name=profile.get("display_name")
-            or profile.get("real_name")
-            or info.get("real_name")
-            or info.get("name"),
-            locale=info.get("locale"),
-            timezone=info.get("tz"),
-            is_manager=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
-        )
+        return translate.profile(response.get("user") or {})

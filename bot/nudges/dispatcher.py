@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.directory import Directory
+from bot.log_context import bound
+from bot.metrics import Metrics
 from bot.nudges.config import EngineConfig
 from bot.nudges.locking import WriteTurns, is_postgres, take_write_lock
 from bot.nudges.outgoing import Outgoing, load_outgoing
@@ -56,8 +59,10 @@ class Dispatcher:
         sleep: Sleep = asyncio.sleep,
         name: str | None = None,
         turns: WriteTurns | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
+        self._metrics = metrics or Metrics()
         self._turns = turns or WriteTurns(sessions)
         self._catalog = catalog
         self._notifier = notifier
@@ -74,11 +79,17 @@ class Dispatcher:
     async def recover(self, now: datetime) -> None:
         """Hand out again what crashed dispatchers claimed; give up on deliveries far past their due time."""
         async with self._turns.session() as session:
-            await session.execute(
+            expired = await session.execute(
                 update(NudgeDelivery)
                 .where(NudgeDelivery.state == "sending", NudgeDelivery.claimed_at < now - self._config.lease)
                 .values(state="pending", claimed_by=None)
             )
+            handed_out = cast(CursorResult[Any], expired).rowcount
+            if handed_out:
+                self._metrics.claim_lease_expiries.inc(handed_out)
+                log.warning(
+                    "%d claimed deliveries were never recorded (a crashed claimer?): handed out again", handed_out
+                )
             await session.execute(
                 update(NudgeDelivery)
                 .where(NudgeDelivery.state == "pending", NudgeDelivery.due_at < now - self._config.give_up_after)
@@ -188,6 +199,28 @@ class Dispatcher:
         return await pacing.run(item.conversation.id, lambda: self._send_now(item))
 
     async def _send_now(self, item: Outgoing) -> SendResult:
+        with bound(delivery_id=item.delivery_id):
+            return await self._send_instrumented(item)
+
+    async def _send_instrumented(self, item: Outgoing) -> SendResult:
+        started = time.perf_counter()
+        result = await self._send_one(item)
+        metrics, platform = self._metrics, item.platform
+        if result.sent is not None:
+            metrics.send_seconds.labels(platform).observe(time.perf_counter() - started)
+            if item.due_at is not None:
+                lag = (self._clock.now() - item.due_at).total_seconds()
+                metrics.due_to_sent_seconds.labels(item.kind, platform).observe(max(lag, 0.0))
+            outcome = "sent"
+        elif result.failed is not None:
+            outcome = "failed"
+            log.warning("delivery %s failed for good: %s", item.delivery_id, result.failed)
+        else:
+            outcome = "retry" if result.counts_attempt else "rate_limited"
+        metrics.deliveries.labels(item.kind, platform, outcome).inc()
+        return result
+
+    async def _send_one(self, item: Outgoing) -> SendResult:
         platform = item.platform
         paused = self._paused_until.get(platform)
         now = self._clock.now()
@@ -202,6 +235,8 @@ class Dispatcher:
             sent = await self._notifier.send(conversation, item.message)
             return SendResult(item, sent=sent, opened=opened)
         except RateLimited as error:
+            self._metrics.rate_limit_waits.labels(platform).inc()
+            self._metrics.rate_limit_wait_seconds.labels(platform).inc(max(error.retry_after, 0.0))
             until = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
             self._paused_until[platform] = max(until, self._paused_until.get(platform, until))
             return SendResult(item, retry_at=until, reason=error.reason, counts_attempt=False)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.directory import Directory
+from bot.metrics import Metrics
 from bot.nudges.answers import Answers
 from bot.nudges.commands import NudgeCommands
 from bot.nudges.config import EngineConfig
@@ -54,6 +55,7 @@ class NudgeEngine:
         *,
         sleep: Sleep = asyncio.sleep,
         name: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.clock = clock
@@ -61,7 +63,16 @@ class NudgeEngine:
         self.planner = Planner(sessions, self.config, turns)
         self.resurfacer = Resurfacer(sessions, self.config)
         self.dispatcher = Dispatcher(
-            sessions, catalog, notifier, directory, clock, self.config, sleep=sleep, name=name, turns=turns
+            sessions,
+            catalog,
+            notifier,
+            directory,
+            clock,
+            self.config,
+            sleep=sleep,
+            name=name,
+            turns=turns,
+            metrics=metrics,
         )
         self.commands = NudgeCommands(self.config)
         self.answers = Answers()

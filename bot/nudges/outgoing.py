@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CTE, func, select
@@ -30,6 +31,8 @@ class Outgoing:
     user: UserRef | None
     message: OutboundMessage
     attempts: int
+    kind: str = "prompt"  # prompt | reminder | resurface | summary
+    due_at: datetime | None = None
 
 
 async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] | CTE) -> list[Outgoing]:
@@ -58,6 +61,7 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] 
             NudgeRun.topic,
             Learning.text,
             parent.id,
+            NudgeDelivery.due_at,
         )
         .join(Tenant, Tenant.id == NudgeDelivery.tenant_id)
         .outerjoin(NudgeRun, NudgeRun.id == NudgeDelivery.run_id)
@@ -80,7 +84,7 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] 
             :9
         ]
         (user_id, display_name, member_language, conversation_id, conversation_kind) = row[9:14]
-        (conversation_name, reference, prompt_set, topic, learning, reminded) = row[14:]
+        (conversation_name, reference, prompt_set, topic, learning, reminded, due_at) = row[14:]
         language = member_language or tenant_language
         t = translators.get(language) or translators.setdefault(language, catalog.translator(language))
         where = None
@@ -107,7 +111,9 @@ async def load_outgoing(session: AsyncSession, catalog: Catalog, ids: list[int] 
                 template = prompts[key] = messages.prompt_template(t, prompt_set, topic=topic, in_channel=in_channel)
             message = template.message(delivery_id)
         user = UserRef(platform, tenant_external, user_id, display_name) if member_id is not None else None
-        outgoing.append(Outgoing(delivery_id, platform, tenant_id, member_id, where, user, message, attempts))
+        outgoing.append(
+            Outgoing(delivery_id, platform, tenant_id, member_id, where, user, message, attempts, kind, due_at)
+        )
     return outgoing
 
 

@@ -30,6 +30,8 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     server: TestServer | None = None
     users: dict[str, JsonObject] = field(default_factory=dict)
+    # conversations.members: channel id -> member ids, paged by the caller's `limit` with an offset cursor.
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
     # oauth.v2.access: authorization code -> Slack's answer; refresh token -> the answer to a refresh grant.
     grants: dict[str, JsonObject] = field(default_factory=dict)
     refreshes: dict[str, JsonObject] = field(default_factory=dict)
@@ -142,6 +144,12 @@ class FakeSlack:
                 return {"user": info}
             case "apps.connections.open":
                 return {"url": self.socket_url}
+            case "conversations.members":
+                members = self.channel_members.get(str(channel), [])
+                start, size = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+                more = start + size < len(members)
+                cursor = str(start + size) if more else ""
+                return {"members": members[start : start + size], "response_metadata": {"next_cursor": cursor}}
             case "views.open" | "views.publish" | "views.update":
                 return {"view": {"id": f"V{next(self._ts)}", **args.get("view", {})}}
         return {}
