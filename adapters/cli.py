@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters import cli_learnings as learning_files
 from adapters.app import SchemaOutOfDate, build_app
 from adapters.web import HalfConfigured, WebPlatform
 from bot.catalog import normalize_language
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     down = db_commands.add_parser("downgrade", help="revert migrations to REVISION (e.g. base)")
     down.add_argument("revision")
     db_commands.add_parser("current", help="print the database's revision and the code's newest")
+    learning_files.add_commands(commands)
     return parser
 
 
@@ -211,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # APScheduler reports every tick at INFO; our own log lines say what a tick did when it matters.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package}
+    runners.update(learning_files.RUNNERS)
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:
