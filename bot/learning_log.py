@@ -56,6 +56,7 @@ class LearningLog:
         text: str,
         language: str,
         now: datetime,
+        source_url: str | None = None,
     ) -> Learning:
         learning = Learning(
             tenant_id=tenant_id,
@@ -64,6 +65,7 @@ class LearningLog:
             text=text,
             language=language,
             created_at=now,
+            source_url=source_url,
             tags=[LearningTag(tag=tag) for tag in extract_tags(text)],
         )
         session.add(learning)

@@ -18,6 +18,14 @@ COMPOSE = "learning.compose"
 SUBMIT = "learning.submit"
 TEXT_FIELD = "text"
 HOME_RECENT = 5
+MAX_LINK_LENGTH = 2000
+
+
+def source_link(value: str | None) -> str | None:
+    """A link to the original message, if `value` is one: https only (it ends up as a link people click)."""
+    if value and value.startswith("https://") and len(value) <= MAX_LINK_LENGTH and not any(c.isspace() for c in value):
+        return value
+    return None
 
 
 class LearningForm:
@@ -46,6 +54,7 @@ class LearningForm:
                     placeholder=turn.t("learning_form.placeholder"),
                 ),
             ),
+            value=source_link(action.link) or "",
         )
         return [OutboundMessage(text=form.title, blocks=(form,), private=True)]
 
@@ -53,7 +62,7 @@ class LearningForm:
         text = action.form.get(TEXT_FIELD)
         if not isinstance(text, str) or not text.strip():
             raise UsageError("learned.empty")
-        return await self._commands.learned(turn, text.strip())
+        return await self._commands.learned(turn, text.strip(), source_url=source_link(action.value))
 
     async def recent_section(self, turn: Turn) -> tuple[Block, ...]:
         page = await self._log.recent(turn.session, turn.member.id)

@@ -77,6 +77,8 @@ class Learning(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # A hash of an imported row's content (see bot.learning_import); None for entries logged in chat.
     content_key: Mapped[str | None] = mapped_column(String(64))
+    # The message it was saved from (Slack permalink, Teams link to the message), when saved from one.
+    source_url: Mapped[str | None] = mapped_column(Text)
 
     author: Mapped[Member] = relationship(lazy="joined")
     tags: Mapped[list[LearningTag]] = relationship(

@@ -1,4 +1,5 @@
-"""Learning log: Danish, Swedish and English word forms on SQLite (Snowball stems), import content keys.
+"""Learning log: Danish, Swedish and English word forms on SQLite (Snowball stems), import content keys, links
+to the message an entry was saved from.
 
 SQLite's FTS5 index is rebuilt: it used the porter stemmer (English only) over the raw text; it now holds the
 Snowball stems of each entry in a column per language (da, sv, en), written by triggers that call the
@@ -33,6 +34,7 @@ _STEMMED_ROW = (
 def upgrade() -> None:
     # A plain ADD COLUMN and CREATE UNIQUE INDEX: no table rebuild on SQLite, so no cascade can fire.
     op.add_column("learnings", sa.Column("content_key", sa.String(length=64), nullable=True))
+    op.add_column("learnings", sa.Column("source_url", sa.Text(), nullable=True))
     op.create_index("ix_learnings_tenant_content_key", "learnings", ["tenant_id", "content_key"], unique=True)
     if op.get_bind().dialect.name == "sqlite":
         _drop_sqlite_search()
@@ -45,6 +47,7 @@ def downgrade() -> None:
         _create_porter_search()
     op.drop_index("ix_learnings_tenant_content_key", table_name="learnings")
     # Native DROP COLUMN (SQLite 3.35+): a batch rebuild of the table would cascade deletes on SQLite.
+    op.execute("ALTER TABLE learnings DROP COLUMN source_url")
     op.execute("ALTER TABLE learnings DROP COLUMN content_key")
 
 

@@ -1,10 +1,13 @@
-"""Danish and Swedish word forms in learning-log search, driven through Slack over signed HTTP."""
+"""The learning log through Slack over signed HTTP: Danish and Swedish word forms, and the message shortcut."""
 
 from __future__ import annotations
 
 import json
 
-from tests.slack.conftest import SlackRig
+from sqlalchemy import select
+
+from bot.db.models import Learning
+from tests.slack.conftest import SlackRig, payload
 
 
 async def test_danish_and_swedish_members_find_other_word_forms(slack: SlackRig) -> None:
@@ -23,3 +26,32 @@ async def test_danish_and_swedish_members_find_other_word_forms(slack: SlackRig)
     assert "tre korte møder" in json.dumps(danish["blocks"], ensure_ascii=False)
     assert "Ett kort möte" in json.dumps(swedish["blocks"], ensure_ascii=False)
     assert "Ett kort möte" not in json.dumps(danish["blocks"], ensure_ascii=False)
+
+
+async def test_save_as_learning_keeps_a_link_to_the_original_message(slack: SlackRig) -> None:
+    shortcut = payload("message_shortcut")
+    shortcut["response_url"] = slack.api.response_url("s1")
+    await slack.interact(shortcut)
+    [opened] = await slack.api.wait_for("views.open")
+    view = opened["view"]
+    [field] = view["blocks"]
+    submission = payload("view_submission")
+    submission["view"].update(
+        private_metadata=view["private_metadata"],
+        state={
+            "values": {
+                field["block_id"]: {
+                    field["element"]["action_id"]: {
+                        "type": "plain_text_input",
+                        "value": field["element"]["initial_value"],
+                    }
+                }
+            }
+        },
+    )
+    assert (await slack.interact(submission)).status == 200
+    await slack.api.wait_for("chat.postEphemeral")
+    async with slack.app.sessions() as session:
+        learning = (await session.scalars(select(Learning))).one()
+    assert learning.text == "Feature flags let us ship dark & test in prod #deploy"
+    assert learning.source_url == "https://example.slack.com/archives/C111/p1700000050000050"
