@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-COLUMNS = ("text", "author", "author_id", "date", "language", "tags")
+COLUMNS = ("text", "author", "author_id", "date", "language", "tags", "link")
 _ALIASES = {
     "text": ("text", "tekst", "learning", "læring", "lärdom"),
     "author": ("author", "forfatter", "författare", "name", "navn", "namn"),
@@ -23,6 +23,7 @@ _ALIASES = {
     "date": ("date", "dato", "datum", "created_at"),
     "language": ("language", "sprog", "språk"),
     "tags": ("tags", "tag", "mærker", "taggar"),
+    "link": ("link", "url", "source", "source_url"),
 }
 _COLUMN_OF = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
 

@@ -23,7 +23,7 @@ from bot.commands.grammar import MAX_INPUT_LENGTH
 from bot.db.models import Learning, LearningTag, Member, Tenant
 from bot.directory import member_language
 from bot.learning_files import RawFile, RawRow, iter_chunks
-from bot.learning_log import extract_tags
+from bot.learning_log import extract_tags, source_link
 
 CHUNK = 1000
 
@@ -46,6 +46,7 @@ class CheckedRow:
     language: str
     created_at: datetime
     content_key: str
+    source_url: str | None = None
 
 
 @dataclass
@@ -178,7 +179,11 @@ def _check(
         if chosen is None:
             return RowError(row.line, f"language {fields['language'].strip()!r} is not da, sv or en")
         language = chosen
-    return CheckedRow(row.line, author.id, text, language, given_date or now, content_key(author.id, given_date, text))
+    link = fields.get("link", "").strip()
+    if link and source_link(link) is None:
+        return RowError(row.line, f"link {link[:80]!r} is not an https:// address")
+    key = content_key(author.id, given_date, text)
+    return CheckedRow(row.line, author.id, text, language, given_date or now, key, source_link(link))
 
 
 def _insert(session: AsyncSession) -> Insert:
@@ -213,6 +218,7 @@ async def store_rows(
                 "language": row.language,
                 "created_at": row.created_at,
                 "content_key": row.content_key,
+                "source_url": row.source_url,
             }
             for row in fresh
         ]
@@ -267,4 +273,5 @@ async def export_rows(session: AsyncSession, team: Tenant) -> AsyncIterator[dict
             "date": learning.created_at.isoformat(),
             "language": learning.language,
             "tags": " ".join(tag.tag for tag in learning.tags),
+            "link": learning.source_url or "",
         }

@@ -46,7 +46,9 @@ def test_import_reports_bad_lines_is_idempotent_and_export_writes_the_log(tmp_pa
     exported = run(["export", "learnings", "--team", "local", "--output", "out.csv"], tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert "wrote 998 learnings to out.csv" in exported.stderr
-    assert (tmp_path / "out.csv").read_text(encoding="utf-8").startswith("text,author,author_id,date,language,tags")
+    assert (
+        (tmp_path / "out.csv").read_text(encoding="utf-8").startswith("text,author,author_id,date,language,tags,link")
+    )
     as_json = run(["export", "learnings", "--team", "local", "--format", "json"], tmp_path)
     assert '"text": "Small batches are easier to review"' in as_json.stdout
 

@@ -186,3 +186,22 @@ async def test_export_writes_the_teams_entries_in_the_format_import_reads(app: A
         first = next(row.fields for row in rows if row.fields["text"].startswith("Pairing"))
         assert first["author"] == "Anna" and first["author_id"] == "U-anna" and first["tags"] == "pairing"
         assert datetime.fromisoformat(first["date"]) == app.clock.now()
+
+
+async def test_links_to_the_original_are_imported_checked_and_exported(app: App, tmp_path: Path) -> None:
+    team = await _team(app)
+    path = tmp_path / "wiki.csv"
+    path.write_text(
+        "text,link\nRunbooks beat memory,https://wiki.example.com/runbooks\nA trap,javascript:alert(1)\n",
+        encoding="utf-8",
+    )
+    report = await _import(app, team, read_rows(path), as_member="Anna")
+    assert report.stored == 1  # type: ignore[attr-defined]
+    assert [(e.line, e.reason) for e in report.errors] == [  # type: ignore[attr-defined]
+        (3, "link 'javascript:alert(1)' is not an https:// address")
+    ]
+    out = io.StringIO()
+    async with app.sessions() as session:
+        await write_rows(export_rows(session, team), out, "json")
+    [row] = json.loads(out.getvalue())
+    assert row["link"] == "https://wiki.example.com/runbooks"

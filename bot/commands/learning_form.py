@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.commands.learning import SNIPPET_LENGTH, LearningCommands
 from bot.directory import member_timezone
 from bot.home import actions_section
-from bot.learning_log import LearningLog
+from bot.learning_log import LearningLog, source_link
 from bot.model import Block, Context, Form, InboundAction, Input, OutboundMessage, Text
 from bot.turn import Turn, UsageError
 
@@ -18,14 +18,6 @@ COMPOSE = "learning.compose"
 SUBMIT = "learning.submit"
 TEXT_FIELD = "text"
 HOME_RECENT = 5
-MAX_LINK_LENGTH = 2000
-
-
-def source_link(value: str | None) -> str | None:
-    """A link to the original message, if `value` is one: https only (it ends up as a link people click)."""
-    if value and value.startswith("https://") and len(value) <= MAX_LINK_LENGTH and not any(c.isspace() for c in value):
-        return value
-    return None
 
 
 class LearningForm:
