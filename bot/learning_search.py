@@ -93,26 +93,21 @@ _PG_CONFIGURATIONS = {"da": "danish", "sv": "swedish", "en": "english"}
 
 
 def _pg_language_query(language: str) -> str:
-    """The tsquery "every word" for entries in `language`: PostgreSQL's own stem of each word or its Snowball
-    stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as they are left out of the index."""
+    """The tsquery "every word" for entries in `language`, as text: PostgreSQL's own stem of each word or its
+    Snowball stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as the index leaves them out;
+    NULL when every word is one."""
     own = f"plainto_tsquery('pg_catalog.{_PG_CONFIGURATIONS[language]}', word)"
     either = f"({own} || plainto_tsquery('simple', {language}))::text"
-    return (
-        f"(SELECT string_agg('(' || {either} || ')', ' & ') FILTER (WHERE numnode({own}) > 0) FROM terms)::tsquery"
-        f" AS {language}"
-    )
+    return f"(SELECT string_agg('(' || {either} || ')', ' & ') FILTER (WHERE numnode({own}) > 0) FROM terms)"
 
 
+# Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
+# column's statistics and uses the GIN index (parameters from a CTE made it scan the table).
 _PG_QUERIES = (
-    "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)), "
-    f"queries AS (SELECT {', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}) "
+    "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
+    f"SELECT {', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}"
 )
-_PG_MATCH = (
-    "l.tenant_id = :tenant AND ("
-    "(l.language = 'da' AND l.search_vector @@ q.da) OR (l.language = 'sv' AND l.search_vector @@ q.sv) OR "
-    "(l.language NOT IN ('da', 'sv') AND l.search_vector @@ q.en))"
-)
-_PG_RANK = "ts_rank(l.search_vector, CASE l.language WHEN 'da' THEN q.da WHEN 'sv' THEN q.sv ELSE q.en END)"
+_PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
 
 
 def _pg_terms(tokens: list[str]) -> dict[str, list[str]]:
@@ -124,25 +119,35 @@ async def _search_postgresql(
     session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int
 ) -> tuple[list[int], int]:
     arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
-    params = {**_pg_terms(tokens), "tenant": tenant_id}
+    row = (await session.execute(text(_PG_QUERIES).bindparams(*arrays), _pg_terms(tokens))).one()
+    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row, strict=True) if query}
+    if not queries:
+        return [], 0
+    params: dict[str, object] = {f"q_{language}": query for language, query in queries.items()}
+    params.update(tenant=tenant_id, q_any=" | ".join(f"({query})" for query in queries.values()))
+    # One GIN lookup for any language's query, then each entry held to its own language's query.
+    match = (
+        "l.tenant_id = :tenant AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
+        + " OR ".join(
+            f"({_PG_LANGUAGE[language]} AND l.search_vector @@ CAST(:q_{language} AS tsquery))" for language in queries
+        )
+        + ")"
+    )
     newest = list(
         (
             await session.execute(
-                text(
-                    f"{_PG_QUERIES} SELECT l.id FROM learnings l, queries q WHERE {_PG_MATCH} "
-                    f"ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}"
-                ).bindparams(*arrays),
-                params,
+                text(f"SELECT l.id FROM learnings l WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}"), params
             )
         ).scalars()
     )
     if not newest or offset >= min(len(newest), MAX_COUNTED):
         return [], len(newest)
+    own_query = " ".join(f"WHEN {_PG_LANGUAGE[language]} THEN CAST(:q_{language} AS tsquery)" for language in queries)
     rows = await session.execute(
         text(
-            f"{_PG_QUERIES} SELECT l.id FROM learnings l, queries q WHERE l.id = ANY(:ids) "
-            f"ORDER BY {_PG_RANK} DESC, l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(*arrays, bindparam("ids", type_=ARRAY(INTEGER))),
+            f"SELECT l.id FROM learnings l WHERE l.id = ANY(:ids) ORDER BY ts_rank(l.search_vector, CASE {own_query} "
+            "END) DESC NULLS LAST, l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(bindparam("ids", type_=ARRAY(INTEGER))),
         {**params, "ids": newest[:MAX_COUNTED], "limit": limit, "offset": offset},
     )
     return list(rows.scalars()), len(newest)
