@@ -60,7 +60,8 @@ def _drop_sqlite_search() -> None:
 def _create_stemmed_search() -> None:
     # The connection comes from learnbot's engine, which registers the function already; registering again
     # keeps the migration working on any connection alembic is handed.
-    register_sqlite_functions(op.get_bind().connection.dbapi_connection)
+    if not op.get_context().as_sql:  # offline (--sql) there is no connection, only the script
+        register_sqlite_functions(op.get_bind().connection.dbapi_connection)
     # The index keeps its own copy of the stems (no external content), so deleting a row never needs the
     # stemmer: a newer stemmer version cannot leave stale entries behind.
     op.execute("CREATE VIRTUAL TABLE learnings_fts USING fts5(da, sv, en, tokenize='unicode61 remove_diacritics 0')")
