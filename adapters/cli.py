@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters import cli_learnings as learning_files
 from adapters.app import SchemaOutOfDate, build_app
 from adapters.logs import configure as configure_logging
 from adapters.web import HalfConfigured, WebPlatform
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check that learnbot can run with this configuration: settings, database connection and "
         "migrations, Slack (auth.test against SLACK_API_URL) and Teams. Exits 1 when something needs fixing.",
     )
+    learning_files.add_commands(commands)
     return parser
 
 
@@ -256,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.WARNING if args.command in ("chat", "doctor") else settings.log_level.upper()
     configure_logging(level, settings.log_format)
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package, "doctor": _doctor}
+    runners.update(learning_files.RUNNERS)
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:

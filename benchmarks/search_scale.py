@@ -1,10 +1,13 @@
-"""Learning-log search at scale: does full-text search stay fast as the log grows to a million entries?
+"""Learning-log search at scale: does stemmed full-text search stay fast as the log grows to a million entries?
 
-Prints, on the database given by DATABASE_URL (default: a temporary SQLite file), the median time of
-`LearningLog.search` with a small and a large log, their ratio (target ≤ 3: the index keeps search nearly flat),
-and the same large-log query as a bare `LIKE '%word%'` scan, the baseline an index is meant to beat.
+Prints, on the database given by DATABASE_URL (default: a temporary SQLite file), for a small and a large log
+whose entries are Danish, Swedish and English in equal parts:
+- per language, the median time of `LearningLog.search` for a rare word searched in another word form than it
+  was logged in (logged "…erne", searched "…er"), and the ratio large / small (target <= 3: the index keeps
+  search nearly flat), beside the same query as a bare `LIKE '%word%'` scan, the baseline an index beats;
+- the median time of a common word, one in every eighth entry (target at 1,000,000 entries on SQLite: <= 50 ms).
 
-    python -m benchmarks.search_scale [--small 10000] [--large 1000000] [--queries 30]
+    python -m benchmarks.search_scale [--small 10000] [--large 1000000] [--queries 20]
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
@@ -25,49 +29,103 @@ from bot.db.migrate import upgrade
 from bot.db.models import Learning, Member, Tenant
 from bot.learning_log import LearningLog
 
-COMMON = [
-    "retrospective",
-    "pairing",
-    "review",
-    "deploy",
-    "incident",
-    "feedback",
-    "mentoring",
-    "onboarding",
-    "testing",
-    "refactor",
-    "database",
-    "meeting",
-    "agenda",
-    "customer",
-    "design",
-    "prototype",
-    "metrics",
-    "alert",
-    "rollback",
-    "docs",
-    "handover",
-    "standup",
-    "demo",
-    "estimate",
-    "backlog",
-    "release",
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    common: list[str]
+    logged_suffix: str  # how rare words are written in entries
+    query_suffix: str  # and the other form searched for; both stem alike in this language
+
+
+LANGUAGES = [
+    Language(
+        "da",
+        [
+            "møde",
+            "retrospektiv",
+            "kodegennemgang",
+            "udrulning",
+            "hændelse",
+            "mentor",
+            "refaktorering",
+            "dagsorden",
+            "kunde",
+            "målinger",
+            "alarm",
+            "tilbagerulning",
+            "dokumentation",
+            "overdragelse",
+            "estimat",
+            "udgivelse",
+        ],
+        "erne",
+        "er",
+    ),
+    Language(
+        "sv",
+        [
+            "möte",
+            "retrospektiv",
+            "kodgranskning",
+            "driftsättning",
+            "incident",
+            "mentor",
+            "omstrukturering",
+            "dagordning",
+            "kund",
+            "mätvärden",
+            "larm",
+            "återställning",
+            "dokumentation",
+            "överlämning",
+            "uppskattning",
+            "lansering",
+        ],
+        "arna",
+        "ar",
+    ),
+    Language(
+        "en",
+        [
+            "retrospective",
+            "pairing",
+            "review",
+            "deploy",
+            "incident",
+            "mentoring",
+            "refactor",
+            "meeting",
+            "agenda",
+            "customer",
+            "metrics",
+            "alert",
+            "rollback",
+            "docs",
+            "handover",
+            "estimate",
+        ],
+        "ings",
+        "ing",
+    ),
 ]
-# A long tail of rarer words, as in real notes: each appears in roughly 0.02 % of the entries.
+# Words every language uses; one of them is in each entry, so each is in about one entry of eight.
+SHARED = ["test", "demo", "design", "standup", "backlog", "feedback", "database", "prototype"]
+# A long tail of rarer words, as in real notes: each appears in roughly 0.015 % of the entries.
 _SYLLABLES = ["ka", "lo", "mi", "ru", "te", "sa", "no", "vi", "de", "pu", "fe", "go", "ha", "ji", "be", "zo"]
 RARE = [a + b + c + d for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES for d in _SYLLABLES[:8]]
 
-_RARE_SET = set(RARE)
 
-
-def sentence(rng: random.Random) -> str:
-    words = rng.sample(COMMON, 3) + rng.sample(RARE, 5)
+def sentence(rng: random.Random, language: Language) -> tuple[str, list[str]]:
+    """An entry in `language` and the rare words (base forms) it holds."""
+    rare = rng.sample(RARE, 5)
+    words = [*rng.sample(language.common, 2), rng.choice(SHARED), *(word + language.logged_suffix for word in rare)]
     rng.shuffle(words)
-    return " ".join(words) + f" #{rng.choice(COMMON)}"
+    return " ".join(words) + f" #{rng.choice(language.common)}", rare
 
 
-async def fill(url: str, total: int, rng: random.Random) -> set[str]:
-    """A fresh log of `total` entries; returns the rare words it used."""
+async def fill(url: str, total: int, rng: random.Random) -> dict[str, set[str]]:
+    """A fresh log of `total` entries; returns, per language, rare words (base forms) its entries used."""
     engine = create_engine(url)
     await upgrade(engine)
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -84,40 +142,51 @@ async def fill(url: str, total: int, rng: random.Random) -> set[str]:
             insert(Member).values(id=1, tenant_id=1, platform_user_id="U", role="member", created_at=now)
         )
     batch = 20_000
-    used: set[str] = set()
+    used: dict[str, set[str]] = {language.code: set() for language in LANGUAGES}
     for start in range(0, total, batch):
-        texts = [sentence(rng) for _ in range(min(batch, total - start))]
-        used.update(word for line in texts[:50] for word in line.split() if word in _RARE_SET)
-        rows = [
-            {
-                "tenant_id": 1,
-                "member_id": 1,
-                "text": body,
-                "language": "en",
-                "created_at": now + timedelta(seconds=start + i),
-            }
-            for i, body in enumerate(texts)
-        ]
+        rows = []
+        for i in range(min(batch, total - start)):
+            language = LANGUAGES[(start + i) % len(LANGUAGES)]
+            body, rare = sentence(rng, language)
+            if i < 150:
+                used[language.code].update(rare)
+            rows.append(
+                {
+                    "tenant_id": 1,
+                    "member_id": 1,
+                    "text": body,
+                    "language": language.code,
+                    "created_at": now + timedelta(seconds=start + i),
+                }
+            )
         async with engine.begin() as connection:
             await connection.execute(insert(Learning), rows)
-    async with engine.begin() as connection:
-        await connection.execute(text("ANALYZE"))
+    # The steady state autovacuum keeps in production: statistics, and on PostgreSQL the GIN index's pending
+    # list merged (a query scans that list in full until then).
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     await engine.dispose()
     return used
 
 
-async def median_times(url: str, queries: list[str]) -> tuple[float, float]:
-    """Median seconds over `queries` for (full-text search via LearningLog, bare LIKE scan)."""
+async def median_times(url: str, queries: list[str], repeat: int = 3) -> tuple[float, float]:
+    """Median seconds over `queries` for (full-text search via LearningLog, bare LIKE scan). Each query's time
+    is its best of `repeat` runs, so another process busy on a shared machine does not decide the figure."""
     engine = create_engine(url)
     sessions = create_sessionmaker(engine)
     log = LearningLog()
     fts, like = [], []
     for query in queries:
+        best = float("inf")
+        for _ in range(repeat):
+            async with sessions() as session:
+                started = time.perf_counter()
+                page = await log.search(session, 1, query)
+                best = min(best, time.perf_counter() - started)
+                assert page.total > 0, query
+        fts.append(best)
         async with sessions() as session:
-            started = time.perf_counter()
-            page = await log.search(session, 1, query)
-            fts.append(time.perf_counter() - started)
-            assert page.total > 0, query
             started = time.perf_counter()
             pattern = {"p": f"%{query}%"}
             await session.execute(
@@ -125,7 +194,10 @@ async def median_times(url: str, queries: list[str]) -> tuple[float, float]:
                 pattern,
             )
             await session.scalar(
-                text("SELECT count(*) FROM (SELECT 1 FROM learnings WHERE tenant_id = 1 AND text LIKE :p LIMIT 1001)"),
+                text(
+                    "SELECT count(*) FROM (SELECT 1 FROM learnings WHERE tenant_id = 1 AND text LIKE :p LIMIT 1001) "
+                    "AS matches"
+                ),
                 pattern,
             )
             like.append(time.perf_counter() - started)
@@ -142,22 +214,31 @@ async def main() -> None:
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as directory:
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{directory}/bench.db"
-        selective = {}
+        print(f"database: {url.split('@')[-1]}")
+        rare: dict[tuple[int, str], tuple[float, float]] = {}
         for size in (args.small, args.large):
             started = time.perf_counter()
             used = await fill(url, size, rng)
-            filled = time.perf_counter() - started
-            words = rng.sample(sorted(used), args.queries)
-            selective[size] = await median_times(url, words)
-            common = await median_times(url, COMMON[: max(3, args.queries // 5)])
+            print(f"{size:>9,} entries (filled in {time.perf_counter() - started:5.1f}s)")
+            for language in LANGUAGES:
+                words = [word + language.query_suffix for word in rng.sample(sorted(used[language.code]), args.queries)]
+                rare[size, language.code] = await median_times(url, words)
+                fts, like = rare[size, language.code]
+                print(
+                    f"    {language.code} rare word in another form p50 {fts * 1000:7.2f} ms "
+                    f"(LIKE scan {like * 1000:7.2f} ms)"
+                )
+            common = await median_times(url, SHARED)
             print(
-                f"{size:>9,} entries (filled in {filled:5.1f}s): rare word p50 {selective[size][0] * 1000:7.2f} ms "
-                f"(LIKE scan {selective[size][1] * 1000:7.2f} ms); common word p50 {common[0] * 1000:7.2f} ms "
-                f"(LIKE scan {common[1] * 1000:7.2f} ms)"
+                f"    common word (1 entry in 8) p50 {common[0] * 1000:7.2f} ms (LIKE scan {common[1] * 1000:7.2f} ms)"
             )
-        small, large = selective[args.small][0], selective[args.large][0]
-        print(f"rare-word search time {args.large:,}/{args.small:,} entries: {large / small:.2f} (target <= 3)")
-        print(f"rare-word search time / LIKE scan at {args.large:,}: {large / selective[args.large][1]:.3f}")
+        for language in LANGUAGES:
+            small, large = rare[args.small, language.code][0], rare[args.large, language.code][0]
+            print(
+                f"{language.code}: rare-word search time {args.large:,}/{args.small:,} entries: {large / small:.2f} "
+                f"(target <= 3); / LIKE scan at {args.large:,}: {large / rare[args.large, language.code][1]:.3f}"
+            )
+        print(f"common-word search at {args.large:,} entries: {common[0] * 1000:.1f} ms (target on SQLite <= 50 ms)")
 
 
 if __name__ == "__main__":

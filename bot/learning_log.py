@@ -17,6 +17,14 @@ PAGE_SIZE = 5
 MAX_TAG_LENGTH = 100
 # "#git", "#code-review", "#læring"; not "C#" or "issue#12" (a tag starts after whitespace or punctuation).
 _TAG = re.compile(r"(?<![\w#&])#(\w[\w-]*)")
+MAX_LINK_LENGTH = 2000
+
+
+def source_link(value: str | None) -> str | None:
+    """A link to the original message, if `value` is one: https only (it ends up as a link people click)."""
+    if value and value.startswith("https://") and len(value) <= MAX_LINK_LENGTH and not any(c.isspace() for c in value):
+        return value
+    return None
 
 
 def extract_tags(text: str) -> list[str]:
@@ -56,6 +64,7 @@ class LearningLog:
         text: str,
         language: str,
         now: datetime,
+        source_url: str | None = None,
     ) -> Learning:
         learning = Learning(
             tenant_id=tenant_id,
@@ -64,6 +73,7 @@ class LearningLog:
             text=text,
             language=language,
             created_at=now,
+            source_url=source_url,
             tags=[LearningTag(tag=tag) for tag in extract_tags(text)],
         )
         session.add(learning)

@@ -1,83 +1,153 @@
 """Full-text search over the learning log, in the database's own index.
 
-SQLite: the FTS5 table `learnings_fts` (porter stemming), ranked by bm25. PostgreSQL: the generated
-`search_vector` column (danish/swedish/english by the entry's language), ranked by ts_rank. Both indexes are
-created by migration 0001. User text never reaches the query syntax: it is reduced to words first.
+Word forms: a query word matches an entry when the entry's language stems both alike, so a Danish member
+finds English entries by English word forms and Danish ones by Danish forms (bot/db/stemming.py).
+SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language, ranked by bm25.
+PostgreSQL: the generated `search_vector` column (danish / swedish / english configurations), ranked by
+ts_rank; each query word is also matched by its Snowball stem, so both databases agree where PostgreSQL's
+older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001 and 0006.
+
+Only the newest MAX_COUNTED matches are ranked: a word in every tenth entry would otherwise rank a hundred
+thousand rows to show five. User text never reaches the query syntax: it is reduced to words first.
 """
 
 from __future__ import annotations
 
-import re
-
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_WORD = re.compile(r"\w+")
+from bot.db.stemming import INDEX_LANGUAGES, query_stems, words
+
 MAX_QUERY_WORDS = 16
-# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+".
+# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+". The same
+# newest MAX_COUNTED matches are the ones ranked.
 MAX_COUNTED = 1000
 
 
 def query_words(query: str) -> list[str]:
-    return _WORD.findall(query.casefold())[:MAX_QUERY_WORDS]
+    return words(query)[:MAX_QUERY_WORDS]
 
 
 async def search_ids(
     session: AsyncSession, tenant_id: int, query: str, *, offset: int, limit: int
 ) -> tuple[list[int], int]:
     """Ids of matching learnings for one page, best first, and the number of matches (at most MAX_COUNTED + 1)."""
-    words = query_words(query)
-    if not words:
+    tokens = query_words(query)
+    if not tokens:
         return [], 0
     if session.get_bind().dialect.name == "postgresql":
-        return await _search_postgresql(session, tenant_id, " ".join(words), offset, limit)
-    return await _search_sqlite(session, tenant_id, words, offset, limit)
+        return await _search_postgresql(session, tenant_id, tokens, offset, limit)
+    return await _search_sqlite(session, tenant_id, tokens, offset, limit)
 
 
-async def _search_sqlite(
-    session: AsyncSession, tenant_id: int, words: list[str], offset: int, limit: int
-) -> tuple[list[int], int]:
-    # Every word must match; each is quoted so FTS5 operators in user text are just words.
-    match = " ".join('"' + word.replace('"', "") + '"' for word in words)
-    where = "learnings_fts MATCH :match AND l.tenant_id = :tenant"
-    params = {"match": match, "tenant": tenant_id}
-    total = await session.scalar(
-        text(
-            "SELECT count(*) FROM (SELECT 1 FROM learnings_fts JOIN learnings l ON l.id = learnings_fts.rowid "
-            f"WHERE {where} LIMIT {MAX_COUNTED + 1})"
-        ),
-        params,
-    )
-    rows = await session.execute(
-        text(
-            "SELECT l.id FROM learnings_fts JOIN learnings l ON l.id = learnings_fts.rowid "
-            f"WHERE {where} ORDER BY bm25(learnings_fts), l.created_at DESC LIMIT :limit OFFSET :offset"
-        ),
-        {**params, "limit": limit, "offset": offset},
-    )
-    return [row[0] for row in rows], total or 0
+def fts5_match(tokens: list[str]) -> str:
+    """An FTS5 query: every word must match, each in the language columns whose stemmer gives that stem.
+
+    "mötet" becomes `({da en} : "mötet" OR sv : "möt")`. Stems are letters and digits only, so no FTS5
+    operator can come from user text.
+    """
+    groups = []
+    for stems in query_stems(tokens):
+        columns_by_stem: dict[str, list[str]] = {}
+        for language in INDEX_LANGUAGES:
+            columns_by_stem.setdefault(stems[language], []).append(language)
+        alternatives = [f'{{{" ".join(columns)}}} : "{stem}"' for stem, columns in columns_by_stem.items()]
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups)
 
 
-# The query is stemmed in each language and OR-ed, because the searcher's language need not be the author's.
-_PG_QUERY = (
-    "(plainto_tsquery('pg_catalog.english', :q) || plainto_tsquery('pg_catalog.danish', :q)"
-    " || plainto_tsquery('pg_catalog.swedish', :q))"
+_SQLITE_MATCHES = (
+    "SELECT learnings_fts.rowid FROM learnings_fts JOIN learnings l ON l.id = learnings_fts.rowid "
+    "WHERE learnings_fts MATCH :match AND l.tenant_id = :tenant"
 )
 
 
-async def _search_postgresql(
-    session: AsyncSession, tenant_id: int, words: str, offset: int, limit: int
+async def _search_sqlite(
+    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int
 ) -> tuple[list[int], int]:
-    params = {"q": words, "tenant": tenant_id}
-    where = f"tenant_id = :tenant AND search_vector @@ {_PG_QUERY}"
-    total = await session.scalar(
-        text(f"SELECT count(*) FROM (SELECT 1 FROM learnings WHERE {where} LIMIT {MAX_COUNTED + 1}) AS matches"), params
+    params = {"match": fts5_match(tokens), "tenant": tenant_id}
+    # FTS5 walks its doclists newest first and stops after MAX_COUNTED + 1 of this tenant's matches.
+    newest = list(
+        (
+            await session.execute(
+                text(f"{_SQLITE_MATCHES} ORDER BY learnings_fts.rowid DESC LIMIT {MAX_COUNTED + 1}"), params
+            )
+        ).scalars()
     )
+    if not newest or offset >= min(len(newest), MAX_COUNTED):
+        return [], len(newest)
+    # A rowid bound is something FTS5 applies inside its own scan, so only the capped set gets a bm25 score.
+    lowest = newest[min(len(newest), MAX_COUNTED) - 1]
     rows = await session.execute(
         text(
-            f"SELECT id FROM learnings WHERE {where} "
-            f"ORDER BY ts_rank(search_vector, {_PG_QUERY}) DESC, created_at DESC LIMIT :limit OFFSET :offset"
+            f"{_SQLITE_MATCHES} AND learnings_fts.rowid >= :lowest "
+            "ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
         ),
-        {**params, "limit": limit, "offset": offset},
+        {**params, "lowest": lowest, "limit": limit, "offset": offset},
     )
-    return [row[0] for row in rows], total or 0
+    return list(rows.scalars()), len(newest)
+
+
+_PG_CONFIGURATIONS = {"da": "danish", "sv": "swedish", "en": "english"}
+
+
+def _pg_language_query(language: str) -> str:
+    """The tsquery "every word" for entries in `language`, as text: PostgreSQL's own stem of each word or its
+    Snowball stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as the index leaves them out;
+    NULL when every word is one."""
+    own = f"plainto_tsquery('pg_catalog.{_PG_CONFIGURATIONS[language]}', word)"
+    either = f"({own} || plainto_tsquery('simple', {language}))::text"
+    return f"(SELECT string_agg('(' || {either} || ')', ' & ') FILTER (WHERE numnode({own}) > 0) FROM terms)"
+
+
+# Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
+# column's statistics and uses the GIN index (parameters from a CTE made it scan the table).
+_PG_QUERIES = (
+    "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
+    f"SELECT {', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}"
+)
+_PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
+
+
+def _pg_terms(tokens: list[str]) -> dict[str, list[str]]:
+    stems = query_stems(tokens)
+    return {"words": tokens, **{language: [word[language] for word in stems] for language in INDEX_LANGUAGES}}
+
+
+async def _search_postgresql(
+    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int
+) -> tuple[list[int], int]:
+    arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
+    row = (await session.execute(text(_PG_QUERIES).bindparams(*arrays), _pg_terms(tokens))).one()
+    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row, strict=True) if query}
+    if not queries:
+        return [], 0
+    params: dict[str, object] = {f"q_{language}": query for language, query in queries.items()}
+    params.update(tenant=tenant_id, q_any=" | ".join(f"({query})" for query in queries.values()))
+    # One GIN lookup for any language's query, then each entry held to its own language's query.
+    match = (
+        "l.tenant_id = :tenant AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
+        + " OR ".join(
+            f"({_PG_LANGUAGE[language]} AND l.search_vector @@ CAST(:q_{language} AS tsquery))" for language in queries
+        )
+        + ")"
+    )
+    newest = list(
+        (
+            await session.execute(
+                text(f"SELECT l.id FROM learnings l WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}"), params
+            )
+        ).scalars()
+    )
+    if not newest or offset >= min(len(newest), MAX_COUNTED):
+        return [], len(newest)
+    own_query = " ".join(f"WHEN {_PG_LANGUAGE[language]} THEN CAST(:q_{language} AS tsquery)" for language in queries)
+    rows = await session.execute(
+        text(
+            f"SELECT l.id FROM learnings l WHERE l.id = ANY(:ids) ORDER BY ts_rank(l.search_vector, CASE {own_query} "
+            "END) DESC NULLS LAST, l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(bindparam("ids", type_=ARRAY(INTEGER))),
+        {**params, "ids": newest[:MAX_COUNTED], "limit": limit, "offset": offset},
+    )
+    return list(rows.scalars()), len(newest)

@@ -96,6 +96,7 @@ class InboundAction:
     form: dict[str, FormValue] = field(default_factory=dict)
     source: SentRef | None = None  # the message that held the button or form
     profile: Profile | None = None
+    link: str | None = None  # a link to the message acted on (a message saved as a learning)
 
 
 # --- outbound blocks ----------------------------------------------------------------------------------------

@@ -216,4 +216,17 @@ def message_shortcut(body: JsonObject) -> InboundAction:
         action_id=COMPOSE_ACTION,
         value=text,
         source=SentRef(where, str(message["ts"])) if message.get("ts") else None,
+        link=permalink(body),
     )
+
+
+def permalink(body: JsonObject) -> str | None:
+    """The message's permalink, as Slack builds it (https://<domain>.slack.com/archives/<channel>/p<ts>)."""
+    domain = str((body.get("team") or {}).get("domain") or "")
+    channel = str((body.get("channel") or {}).get("id") or "")
+    ts = str((body.get("message") or {}).get("ts") or body.get("message_ts") or "")
+    if not (
+        re.fullmatch(r"[a-z0-9-]+", domain) and re.fullmatch(r"[A-Z0-9]+", channel) and re.fullmatch(r"\d+\.\d+", ts)
+    ):
+        return None
+    return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -209,3 +209,31 @@ def render_submission(
         body.append({"type": "FactSet", "facts": facts})
     body.append(_text_block(thanks, isSubtle=True, size="Small"))
     return card(body)
+
+
+# Teams caps a task module's title; longer ones are cut by Teams itself, less gracefully.
+MAX_TASK_TITLE = 64
+
+
+def task_module(message: OutboundMessage) -> JsonObject:
+    """The invoke body opening a dialog (task module) with `message` as its card: the answer to a message
+    action's `composeExtension/fetchTask`."""
+    form = next((block for block in message.blocks if isinstance(block, Form)), None)
+    title = form.title if form is not None else message.text
+    body = render_blocks(message.blocks or (Text(message.text),))
+    return {
+        "task": {
+            "type": "continue",
+            "value": {
+                "title": title[:MAX_TASK_TITLE],
+                "height": "medium",
+                "width": "medium",
+                "card": card_attachment(card(body)),
+            },
+        }
+    }
+
+
+def task_message(text: str) -> JsonObject:
+    """The invoke body that shows `text` in the dialog instead of a card (a confirmation, or why not)."""
+    return {"task": {"type": "message", "value": text}}

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from adapters.teams.translate import SAVE_COMMAND
 from bot.catalog import Translator
 from bot.model import JsonObject
 
@@ -91,6 +92,22 @@ def manifest(app_id: str, host: str, commands: Sequence[tuple[str, str]], t: Tra
                 "supportsFiles": False,
                 "isNotificationOnly": False,
                 "commandLists": [{"scopes": scopes, "commands": command_list}],
+            }
+        ],
+        # "…" on any message → Save as learning (composeExtension/fetchTask and submitAction, see turns.py).
+        "composeExtensions": [
+            {
+                "botId": app_id,
+                "commands": [
+                    {
+                        "id": SAVE_COMMAND,
+                        "type": "action",
+                        "title": t("teams_package.save_title")[:32],
+                        "description": t("teams_package.save_description")[:128],
+                        "context": ["message"],
+                        "fetchTask": True,
+                    }
+                ],
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],

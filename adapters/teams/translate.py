@@ -253,3 +253,58 @@ def team_id(activity: JsonObject) -> str | None:
 
 def account_ref(activity: JsonObject, account: JsonObject) -> UserRef:
     return UserRef(PLATFORM, tenant_id(activity), str(account["id"]), account.get("name"))
+
+
+# --- the message action ("…" on a message → Save as learning) ---------------------------------------------
+
+FETCH_TASK = "composeExtension/fetchTask"
+SUBMIT_ACTION = "composeExtension/submitAction"
+# The command id in the app package's composeExtensions (adapters/teams/package.py).
+SAVE_COMMAND = "saveAsLearning"
+COMPOSE_ACTION = "learning.compose"
+
+
+def _message_payload(value: JsonObject) -> JsonObject:
+    payload = value.get("messagePayload")
+    return payload if isinstance(payload, dict) else {}
+
+
+def _payload_text(payload: JsonObject) -> str:
+    body = payload.get("body")
+    body = body if isinstance(body, dict) else {}
+    content = str(body.get("content") or "")
+    if str(body.get("contentType") or "html").lower() == "html":
+        # Paragraphs and line breaks become new lines; other markup goes.
+        content = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", content)
+        content = html.unescape(_TAGS.sub("", content)).replace("\xa0", " ")
+    return "\n".join(line.strip() for line in content.strip().splitlines() if line.strip())
+
+
+def _payload_link(payload: JsonObject) -> str | None:
+    link = payload.get("linkToMessage")
+    return link if isinstance(link, str) and link.startswith("https://") else None
+
+
+def message_action_fetch(activity: JsonObject) -> InboundAction:
+    """`composeExtension/fetchTask` of our command: the core's compose form, prefilled with the message."""
+    value = _object(activity.get("value"), "value")
+    if value.get("commandId") != SAVE_COMMAND:
+        raise BadActivity(f"unknown message action {value.get('commandId')!r}")
+    payload = _message_payload(value)
+    return InboundAction(
+        user=sender(activity),
+        conversation=conversation_ref(activity),
+        action_id=COMPOSE_ACTION,
+        value=_payload_text(payload),
+        profile=profile(activity),
+        link=_payload_link(payload),
+    )
+
+
+def message_action_submit(activity: JsonObject) -> CardSubmission:
+    """`composeExtension/submitAction`: the task module's card was submitted; its data is in `value.data`."""
+    value = _object(activity.get("value"), "value")
+    if value.get("commandId") != SAVE_COMMAND:
+        raise BadActivity(f"unknown message action {value.get('commandId')!r}")
+    data = value.get("data")
+    return _submission(activity, data if isinstance(data, dict) else {}, None)

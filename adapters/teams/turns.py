@@ -1,7 +1,7 @@
 """One inbound Teams activity, handled: messages and card actions go to the core, installs record the roster.
 
-The invoke response for `adaptiveCard/action` is built here and written by the endpoint, because botbuilder
-4.17.1's stock invoke path on CloudAdapter answers HTTP 500.
+The invoke responses for `adaptiveCard/action` and the message action are built here and written by the endpoint,
+because botbuilder 4.17.1's stock invoke path on CloudAdapter answers HTTP 500.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from botbuilder.core.teams import TeamsInfo
 
 from adapters.teams import translate
 from adapters.teams.adapter import TeamsAdapter
-from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission
+from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission, task_message, task_module
 from adapters.teams.translate import CardSubmission
 from bot.catalog import Catalog, normalize_language
 from bot.membership import Membership, RosterEntry
-from bot.model import ConversationKind, ConversationRef, JsonObject, Profile, UserRef
+from bot.model import ConversationKind, ConversationRef, Form, JsonObject, OutboundMessage, Profile, UserRef
 from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 ROSTER_PAGE_SIZE = 500
 # 1:1 chats opened at once after an install; the Delivery pacer keeps the tenant under Teams' limit anyway.
 OPEN_DIRECT_CONCURRENCY = 8
+
+
+def _texts(replies: Sequence[OutboundMessage]) -> str:
+    return "\n\n".join(reply.text for reply in replies if reply.text)
 
 
 @dataclass
@@ -95,6 +99,9 @@ class TeamsTurns:
                 await self.adapter.send_in_turn(context, tenant, reply)
 
     async def _invoke(self, context: TurnContext, tenant: str, activity: JsonObject, outcome: TurnOutcome) -> None:
+        if activity.get("name") in (translate.FETCH_TASK, translate.SUBMIT_ACTION):
+            await self._message_action(activity, outcome)
+            return
         if activity.get("name") != "adaptiveCard/action":
             outcome.status, outcome.body = 501, {"error": f"invoke {activity.get('name')!r} is not supported"}
             return
@@ -111,6 +118,18 @@ class TeamsTurns:
             outcome.body = {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": updated}
         else:
             outcome.body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
+
+    async def _message_action(self, activity: JsonObject, outcome: TurnOutcome) -> None:
+        """ "…" on a message → Save as learning: fetchTask opens the core's form in a dialog, submitAction stores
+        it. Both answer in the dialog, so nothing is posted into the conversation the message came from."""
+        outcome.status = 200
+        if activity.get("name") == translate.FETCH_TASK:
+            replies = await self.bot.handle_action(translate.message_action_fetch(activity))
+            with_form = next((reply for reply in replies if any(isinstance(b, Form) for b in reply.blocks)), None)
+            outcome.body = task_module(with_form) if with_form else task_message(_texts(replies))
+            return
+        replies = await self.bot.handle_action(translate.message_action_submit(activity).action)
+        outcome.body = task_message(_texts(replies))
 
     # --- installs and rosters -----------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ class LearningCommands:
         bot.action("learnings.page", self.next_page)
         bot.action("learning.undo", self.undo)
 
-    async def learned(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def learned(self, turn: Turn, args: str, *, source_url: str | None = None) -> list[OutboundMessage]:
         if not args:
             raise UsageError("learned.empty")
         learning = await self._log.add(
@@ -45,6 +45,7 @@ class LearningCommands:
             text=args,
             language=turn.language,
             now=turn.now,
+            source_url=source_url,
         )
         tags = [tag.tag for tag in learning.tags]
         saved = (

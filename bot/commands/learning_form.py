@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.commands.learning import SNIPPET_LENGTH, LearningCommands
 from bot.directory import member_timezone
 from bot.home import actions_section
-from bot.learning_log import LearningLog
+from bot.learning_log import LearningLog, source_link
 from bot.model import Block, Context, Form, InboundAction, Input, OutboundMessage, Text
 from bot.turn import Turn, UsageError
 
@@ -46,6 +46,7 @@ class LearningForm:
                     placeholder=turn.t("learning_form.placeholder"),
                 ),
             ),
+            value=source_link(action.link) or "",
         )
         return [OutboundMessage(text=form.title, blocks=(form,), private=True)]
 
@@ -53,7 +54,7 @@ class LearningForm:
         text = action.form.get(TEXT_FIELD)
         if not isinstance(text, str) or not text.strip():
             raise UsageError("learned.empty")
-        return await self._commands.learned(turn, text.strip())
+        return await self._commands.learned(turn, text.strip(), source_url=source_link(action.value))
 
     async def recent_section(self, turn: Turn) -> tuple[Block, ...]:
         page = await self._log.recent(turn.session, turn.member.id)

@@ -58,10 +58,14 @@ class Conversation(Base):
 
 
 class Learning(Base):
-    """One entry of the learning log. Full-text search lives beside it (see migrations/versions/0001)."""
+    """One entry of the learning log. Full-text search lives beside it (see migrations/versions/0006)."""
 
     __tablename__ = "learnings"
-    __table_args__ = (Index("ix_learnings_tenant_created", "tenant_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_learnings_tenant_created", "tenant_id", "created_at"),
+        # What makes an import idempotent: the same row imported again hits this and is skipped.
+        Index("ix_learnings_tenant_content_key", "tenant_id", "content_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -71,6 +75,10 @@ class Learning(Base):
     # Language of the author when written; picks the PostgreSQL text search configuration.
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # A hash of an imported row's content (see bot.learning_import); None for entries logged in chat.
+    content_key: Mapped[str | None] = mapped_column(String(64))
+    # The message it was saved from (Slack permalink, Teams link to the message), when saved from one.
+    source_url: Mapped[str | None] = mapped_column(Text)
 
     author: Mapped[Member] = relationship(lazy="joined")
     tags: Mapped[list[LearningTag]] = relationship(
