@@ -16,7 +16,7 @@ from bot.settings import DEFAULT_DATABASE_URL, Settings
 
 DESCRIPTION = """\
 learnbot turns learning into a daily team habit in Slack, Microsoft Teams and your terminal:
-reflection nudges, retros, mentoring check-ins and a searchable learning log.
+reflection nudges, on-demand reflections, streaks and a searchable learning log.
 """
 
 EPILOG = f"""\
@@ -158,16 +158,13 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
 async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from adapters.teams.package import manifest, write_package
+    from adapters.teams.package import command_lists, manifest, write_package
 
     app = build_app(settings)  # no database access: only the commands and the catalog
     try:
         t = app.catalog.translator(normalize_language(args.language) or "en")
-        commands = [
-            (t(f"commands.{name}.usage").split()[0], t(f"commands.{name}.summary")) for name in app.bot.grammar.commands
-        ]
         try:
-            app_manifest = manifest(args.app_id, args.host, commands, t, version=args.version)
+            app_manifest = manifest(args.app_id, args.host, command_lists(app.bot, t), t, version=args.version)
         except ValueError as error:
             print(f"learnbot: {error}", file=sys.stderr)
             return 2
@@ -175,6 +172,17 @@ async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.close()
     print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
+async def _slack_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import declared_commands, manifest_json
+
+    app = build_app(settings)  # no database access: only the command specs
+    try:
+        print(manifest_json(args.url, declared_commands(app.bot)))
+    finally:
+        await app.close()
     return 0
 
 
@@ -198,12 +206,9 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "slack-manifest":
-        from adapters.slack.manifest import manifest_json
-
-        print(manifest_json(args.url))
-        return 0
     settings = Settings()
+    if args.command == "slack-manifest":
+        return asyncio.run(_slack_manifest(settings, args))
     # The chat owns the terminal: only problems are logged there.
     level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -21,6 +21,7 @@ from bot.db.upsert import insert_ignore
 from bot.directory import Directory, conversation_ref, member_language
 from bot.model import Context, ConversationKind, ConversationRef, OutboundMessage, Profile, Text, UserRef
 from bot.ports import Notifier
+from bot.roles.access import apply_platform_role
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class Membership:
     async def record(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> int:
         """Remember these members as members of `conversation` (and the conversation's reference).
 
-        Members the platform marks as managers (team owners) become managers; nobody is demoted here, because a
-        roster that omits the role says nothing about it. Returns how many members were recorded.
+        Members the platform marks as managers (team owners) or admins (the installer) get that role; nobody is
+        demoted here, because a roster that omits the role says nothing about it. Returns how many were recorded.
         """
         now = self._clock.now()
         async with self._sessions() as session:
@@ -69,8 +70,8 @@ class Membership:
             stored = await self._directory.conversation(session, tenant, conversation, now)
             for entry in entries:
                 member, _ = await self._directory.member(session, tenant, entry.user, entry.profile, now)
-                if entry.profile is not None and entry.profile.is_manager and member.role != "manager":
-                    member.role = "manager"
+                if entry.profile is not None:
+                    apply_platform_role(member, entry.profile, authoritative=False)
                 await _link(session, stored, member, now)
             await session.commit()
         return len(entries)

@@ -27,6 +27,8 @@ class Capabilities:
     edits: bool = True
     private_replies: bool = True
     max_text_length: int = 40_000
+    # The platform has no roles of its own (the terminal): the first member of a team becomes its admin.
+    first_member_is_admin: bool = False
 
 
 class DeliveryError(Exception):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.commands.spec import CommandSpec, Handler
 from bot.core import LearnBot
 from bot.model import (
     ConversationKind,
@@ -57,6 +59,17 @@ class RecordingAdapter:
 
     async def fetch_profile(self, user: UserRef) -> Profile | None:
         return self.profiles.get(user.id)
+
+
+def add_test_command(bot: LearnBot, word: str, handler: Handler, **options: Any) -> CommandSpec:
+    """Register a test-only command `word`, with its catalog texts in English (the fallback of every language)."""
+    key = word.replace("-", "_")
+    bot.catalog.add(
+        "en", {f"commands.{key}.words": [word], f"commands.{key}.summary": word, f"commands.{key}.help": word}
+    )
+    spec = CommandSpec(key, handler, **options)
+    bot.command(spec)
+    return spec
 
 
 async def say(

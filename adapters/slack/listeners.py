@@ -17,6 +17,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import render, translate
 from adapters.slack.backlog import Backlog
+from adapters.slack.manifest import slash_commands
 from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
 from adapters.slack.transport import SlackAdapter
 from bot.clock import Clock
@@ -40,7 +41,7 @@ class SlackListeners:
         self._directs: dict[tuple[str, str], str] = {}
 
     def register(self, app: AsyncApp) -> None:
-        for command in translate.COMMAND_PREFIXES:
+        for command in slash_commands(self._bot.commands):
             app.command(command)(self._later(self.on_command))
         app.event("app_mention")(self._later(self.on_message_event))
         app.event("message")(self._later(self.on_message_event))

@@ -143,5 +143,6 @@ class SlackAdapter:
             or info.get("name"),
             locale=info.get("locale"),
             timezone=info.get("tz"),
-            is_manager=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+            is_admin=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+            states_roles=bool(info),
         )

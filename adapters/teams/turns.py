@@ -136,8 +136,8 @@ class TeamsTurns:
         if where.kind is ConversationKind.DIRECT:
             await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, hints))
             return
-        # Adding an app to a team is for team owners unless they allow otherwise: the installer manages it.
-        owner = Profile(hints.display_name, hints.locale, hints.timezone, is_manager=True)
+        # Adding an app to a team is for team owners unless they allow otherwise: the installer administers it.
+        owner = Profile(hints.display_name, hints.locale, hints.timezone, is_admin=True)
         await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, owner))
         entries = await self._roster(context, activity)
         await self.membership.record(where, [RosterEntry(installer, owner), *entries])

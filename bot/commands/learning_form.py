@@ -53,7 +53,7 @@ class LearningForm:
         text = action.form.get(TEXT_FIELD)
         if not isinstance(text, str) or not text.strip():
             raise UsageError("learned.empty")
-        return await self._commands.learned(turn, text.strip())
+        return await self._commands.save(turn, text.strip())
 
     async def recent_section(self, turn: Turn) -> tuple[Block, ...]:
         page = await self._log.recent(turn.session, turn.member.id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.commands.spec import Args
 from bot.db.models import Learning, Member
 from bot.model import Form, InboundAction, Input, OutboundMessage, Text
 from bot.turn import Turn
+from tests.support import add_test_command
 from tests.teams.conftest import TEAM, Rig
 
 
@@ -62,7 +64,7 @@ def _register_reflection(rig: Rig) -> list[InboundAction]:
     """A feature that asks with a form, to see forms travel both ways (the nudge engine will ask like this)."""
     received: list[InboundAction] = []
 
-    async def ask(turn: Turn, args: str) -> list[OutboundMessage]:
+    async def ask(turn: Turn, args: Args) -> list[OutboundMessage]:
         form = Form(
             "test_form.answer",
             "Daily reflection",
@@ -80,7 +82,7 @@ def _register_reflection(rig: Rig) -> list[InboundAction]:
         received.append(action)
         return [OutboundMessage.plain(f"Noted: {action.form.get('learned')}")]
 
-    rig.app.bot.command("test-form", ask)
+    add_test_command(rig.app.bot, "test-form", ask)
     rig.app.bot.action("test_form.answer", answer)
     return received
 
