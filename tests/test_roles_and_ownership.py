@@ -129,3 +129,39 @@ async def test_slack_admin_flag_is_rechecked_and_a_platform_admin_is_demoted(app
     async with app.sessions() as session:
         anna = await session.scalar(select(Member))
         assert anna is not None and (anna.role, anna.role_source) == ("member", None)
+
+
+async def test_dm_prompts_wait_for_their_member_and_reply_answers_them(app: App) -> None:
+    from datetime import timedelta
+
+    from bot.clock import ManualClock
+    from bot.nudges.tables import NudgeAnswer
+
+    out = io.StringIO()
+    adapter = ConsoleAdapter(out, Style(), app.catalog)
+    app.notifier.register(adapter)
+    assert isinstance(app.clock, ManualClock)
+    clock = app.clock
+
+    async def next_morning() -> None:
+        clock.advance(timedelta(days=1))
+        await app.nudges.tick()
+
+    script: list[object] = ["help", ":as Bo", "help", ":as Anna", "nudge add daily 09:00 dm", next_morning]
+    script += ["reply Pairing on the deploy", ":as Bo", "reply 99 nothing there", "reply Reading logs first"]
+
+    async def read(prompt: str) -> str | None:
+        while script and callable(script[0]):
+            await script.pop(0)()  # type: ignore[operator]
+        return str(script.pop(0)) if script else None
+
+    session = ConsoleChat(app.bot, adapter, app.catalog.translator("en"), out, name="Anna", team="T", echo=True)
+    await session.run(read)
+    transcript = out.getvalue()
+    assert "(a direct message for Bo is waiting – type :as Bo to read it)" in transcript
+    bo_part = transcript.split("You are now Bo.", 2)[2]
+    assert "Daily reflection" in bo_part  # shown once Bo is at the keyboard
+    assert "There is no message #99 to reply to here." in bo_part
+    async with app.sessions() as db:
+        answers = sorted(await db.scalars(select(NudgeAnswer.text)))
+    assert answers == ["Pairing on the deploy", "Reading logs first"]
