@@ -114,8 +114,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     install_core_features(bot, learning_log)
     nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings))
     nudges.register(bot)
-    membership = Membership(sessions, directory, catalog, clock, notifier)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership)
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, bot.membership)
 
 
 def nudge_config(settings: Settings) -> EngineConfig:

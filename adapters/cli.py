@@ -108,7 +108,6 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         style = Style(color=sys.stdout.isatty() and not args.no_color)
         adapter = ConsoleAdapter(sys.stdout, style, app.catalog, language)
         app.notifier.register(adapter)
-        await adapter.start(app.bot)
         await app.start()  # nudges fire while the chat waits for input
         chat = ConsoleChat(
             app.bot,

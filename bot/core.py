@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -19,7 +19,8 @@ from bot.db.models import Member
 from bot.directory import Directory, member_language
 from bot.errors import apology, report
 from bot.home import Home
-from bot.membership import record_member
+from bot.inbound_events import claim
+from bot.membership import Membership, record_member
 from bot.model import (
     Block,
     Button,
@@ -30,6 +31,7 @@ from bot.model import (
     InboundMessage,
     OutboundMessage,
     Profile,
+    RosterEntry,
     Text,
     UserRef,
 )
@@ -80,6 +82,7 @@ class LearnBot:
         self._actions: dict[str, ActionHandler] = {AS_ANSWER: self._as_answer, AS_COMMAND: self._as_command}
         self._interceptors: list[_Interceptor] = []
         self.home = Home()
+        self.membership = Membership(sessions, directory, catalog, clock, notifier)
 
     # --- registration (features' install steps) ---------------------------------------------------------------
 
@@ -127,6 +130,24 @@ class LearnBot:
         """The member's home page (Slack App Home) as neutral blocks; `where` is their direct conversation."""
         replies = await self._guarded(user, where, None, lambda turn: self._home(turn), f"home page on {user.platform}")
         return replies[0].blocks if replies else ()
+
+    async def first_sight(self, platform: str, event_id: str) -> bool:
+        return await claim(self.sessions, platform, event_id, self.clock.now())
+
+    async def roster_joined(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> None:
+        await self.membership.record(conversation, entries)
+
+    async def roster_left(self, conversation: ConversationRef, users: Sequence[UserRef]) -> None:
+        await self.membership.remove(conversation, users)
+
+    async def removed_from(self, conversation: ConversationRef) -> None:
+        await self.membership.forget(conversation)
+
+    async def welcome(self, user: UserRef, where: ConversationRef, profile: Profile | None) -> OutboundMessage:
+        return await self.membership.welcome(user, where, profile)
+
+    async def reach(self, user: UserRef) -> ConversationRef:
+        return await self.membership.reach(user)
 
     async def _home(self, turn: Turn) -> list[OutboundMessage]:
         return [OutboundMessage(text="", blocks=await self.home.render(turn))]

@@ -8,7 +8,6 @@ them through their direct conversation, created through the adapter when none is
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -19,17 +18,20 @@ from bot.clock import Clock
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
 from bot.directory import Directory, conversation_ref, member_language
-from bot.model import Context, ConversationKind, ConversationRef, OutboundMessage, Profile, Text, UserRef
+from bot.model import (
+    Context,
+    ConversationKind,
+    ConversationRef,
+    OutboundMessage,
+    Profile,
+    RosterEntry,
+    Text,
+    UserRef,
+)
+
+__all__ = ["Membership", "RosterEntry", "record_member", "user_ref"]
 from bot.ports import Notifier
 from bot.roles.access import apply_platform_role
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """A member as a roster lists them; `profile` carries what the platform said (name, locale, owner)."""
-
-    user: UserRef
-    profile: Profile | None = None
 
 
 def user_ref(tenant: Tenant, member: Member) -> UserRef:

@@ -79,6 +79,14 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class RosterEntry:
+    """A member as a platform's roster lists them; `profile` carries what the platform said (name, owner)."""
+
+    user: UserRef
+    profile: Profile | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message addressed to the bot: a command, or a reply to something the bot asked."""
 

@@ -6,15 +6,18 @@ core's single way to send proactively: it routes a message to the adapter of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.model import (
+    Block,
     ConversationRef,
     InboundAction,
     InboundMessage,
     OutboundMessage,
     Profile,
+    RosterEntry,
     SentRef,
     UserRef,
 )
@@ -49,18 +52,39 @@ class RateLimited(DeliveryError):
 
 
 class InboundHandler(Protocol):
-    """The core as adapters see it: a message or action in, replies out."""
+    """The one port adapters reach the core through: messages, actions, home pages, rosters and platform event
+    ids in; replies out. Adapters never open the core's database sessions or call its services directly."""
 
     async def handle_message(self, message: InboundMessage) -> list[OutboundMessage]: ...
 
     async def handle_action(self, action: InboundAction) -> list[OutboundMessage]: ...
 
+    async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]: ...
+
+    async def first_sight(self, platform: str, event_id: str) -> bool:
+        """Whether this platform event is new (a platform's retry of it is not)."""
+        ...
+
+    async def roster_joined(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> None: ...
+
+    async def roster_left(self, conversation: ConversationRef, users: Sequence[UserRef]) -> None: ...
+
+    async def removed_from(self, conversation: ConversationRef) -> None:
+        """The bot was removed from `conversation`."""
+        ...
+
+    async def welcome(self, user: UserRef, where: ConversationRef, profile: Profile | None) -> OutboundMessage:
+        """The greeting when the bot is added to `where` by (or with) `user`."""
+        ...
+
+    async def reach(self, user: UserRef) -> ConversationRef:
+        """The member's 1:1 conversation, opened through the adapter when none is stored."""
+        ...
+
 
 class ChatAdapter(Protocol):
     platform: str
     capabilities: Capabilities
-
-    async def start(self, handler: InboundHandler) -> None: ...
 
     async def stop(self) -> None: ...
 

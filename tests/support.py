@@ -18,7 +18,7 @@ from bot.model import (
     SentRef,
     UserRef,
 )
-from bot.ports import Capabilities, InboundHandler
+from bot.ports import Capabilities
 
 PLATFORM = "test"
 TENANT = "T1"
@@ -38,14 +38,10 @@ class RecordingAdapter:
     sent: list[tuple[ConversationRef, OutboundMessage]] = field(default_factory=list)
     updated: list[tuple[SentRef, OutboundMessage]] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
-    handler: InboundHandler | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def start(self, handler: InboundHandler) -> None:
-        self.handler = handler
-
     async def stop(self) -> None:
-        self.handler = None
+        pass
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         self.sent.append((conversation, message))

@@ -24,7 +24,7 @@ from bot.model import (
     SentRef,
     UserRef,
 )
-from bot.ports import Capabilities, InboundHandler
+from bot.ports import Capabilities
 
 PLATFORM = "console"
 DIRECT_PREFIX = "dm-"
@@ -68,9 +68,6 @@ class ConsoleAdapter:
         self.buttons: dict[int, tuple[Button, SentRef]] = {}
         self.messages: dict[str, Shown] = {}
         self.forms: list[PendingForm] = []
-
-    async def start(self, handler: InboundHandler) -> None:
-        """Nothing to connect: the chat loop calls the core itself."""
 
     async def stop(self) -> None:
         """Nothing to disconnect."""

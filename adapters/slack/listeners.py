@@ -20,28 +20,26 @@ from adapters.slack.backlog import Backlog
 from adapters.slack.manifest import slash_commands
 from adapters.slack.replies import Origin, PendingForms, ReplyDelivery
 from adapters.slack.transport import SlackAdapter
-from bot.clock import Clock
-from bot.core import LearnBot
-from bot.inbound_events import claim
+from bot.commands.book import CommandBook
 from bot.model import ConversationKind, ConversationRef
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
 JsonObject = dict[str, Any]
 
 
 class SlackListeners:
-    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog) -> None:
+    def __init__(self, bot: InboundHandler, commands: CommandBook, adapter: SlackAdapter, backlog: Backlog) -> None:
         self._bot = bot
+        self._commands = commands
         self._backlog = backlog
         self._adapter = adapter
-        self._clock = clock
         self._forms = PendingForms()
         self._replies = ReplyDelivery(adapter, self._forms)
         self._directs: dict[tuple[str, str], str] = {}
 
     def register(self, app: AsyncApp) -> None:
-        for command in slash_commands(self._bot.commands):
+        for command in slash_commands(self._commands):
             app.command(command)(self._later(self.on_command))
         app.event("app_mention")(self._later(self.on_message_event))
         app.event("message")(self._later(self.on_message_event))
@@ -132,7 +130,7 @@ class SlackListeners:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        first = await claim(self._bot.sessions, translate.PLATFORM, str(event_id), self._clock.now())
+        first = await self._bot.first_sight(translate.PLATFORM, str(event_id))
         if not first:
             log.info("slack event %s already processed; retry ignored", event_id)
         return first

@@ -122,7 +122,7 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         )
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
+    SlackListeners(app.bot, app.bot.commands, adapter, backlog).register(bolt)
     return bolt, adapter
 
 
@@ -185,7 +185,6 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     backlog.start()
     web_app[BACKLOG_KEY] = backlog
     app.notifier.register(adapter)
-    await adapter.start(app.bot)
 
     async def cleanup() -> None:
         if socket_mode is not None:

@@ -33,7 +33,7 @@ from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
-from bot.ports import Capabilities, DeliveryError, InboundHandler
+from bot.ports import Capabilities, DeliveryError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -129,16 +129,12 @@ class TeamsAdapter:
         self.config = config
         self.cloud = CloudAdapter(_Authentication(_AuthConfiguration(config)))
         self.delivery = delivery or Delivery(Pacer(config.conversation_rate, config.tenant_rate))
-        self.handler: InboundHandler | None = None
         # Learnt from inbound activities: where each tenant's connector is and who the bot is there.
         self._service_urls: dict[str, str] = {}
         self._bots: dict[str, JsonObject] = {}
 
-    async def start(self, handler: InboundHandler) -> None:
-        self.handler = handler
-
     async def stop(self) -> None:
-        self.handler = None
+        """Nothing to close: botbuilder opens a client per call."""
 
     def learn(self, tenant: str, activity: JsonObject) -> None:
         """Remember the tenant's service URL and bot account, for 1:1 chats opened later."""

@@ -84,7 +84,7 @@ async def messages(request: web.Request) -> web.Response:
 
 
 def build_turns(app: App, adapter: TeamsAdapter) -> TeamsTurns:
-    return TeamsTurns(adapter, app.bot, app.membership, app.catalog)
+    return TeamsTurns(adapter, app.bot, app.catalog)
 
 
 async def mount_teams(
@@ -102,7 +102,6 @@ async def mount_teams(
     web_app[TURNS_KEY] = turns
     web_app.router.add_post(ROUTE, messages)
     app.notifier.register(adapter)
-    await adapter.start(app.bot)
 
     async def cleanup() -> None:
         await turns.drain()

@@ -151,9 +151,6 @@ class CommandBook:
 
     # --- parsing ----------------------------------------------------------------------------------------------
 
-    def starts_with_command(self, text: str) -> bool:
-        return isinstance(self.parse(text), Matched)
-
     def parse(self, text: str, mentions: Sequence[Mention] = ()) -> Parsed:
         if len(text) > _HARD_LIMIT:
             return TooLong(len(text))
