@@ -35,7 +35,7 @@ from bot.model import (
     Text,
     UserRef,
 )
-from bot.ports import Notifier
+from bot.ports import DeliveryError, Notifier
 from bot.roles.access import apply_platform_role, first_member_becomes_admin, refusal
 from bot.turn import ActionHandler, MessageInterceptor, ReplyAwaited, Turn, UsageError
 
@@ -102,7 +102,7 @@ class LearnBot:
     # --- the port adapters call ---------------------------------------------------------------------------
 
     async def handle_message(self, message: InboundMessage) -> list[OutboundMessage]:
-        return await self._guarded(
+        replies = await self._guarded(
             message.user,
             message.conversation,
             message.profile,
@@ -110,6 +110,8 @@ class LearnBot:
             f"message from {message.user.platform}",
             thread_id=message.thread_id,
         )
+        replies = await self._privately(message.user, message.conversation, replies)
+        return self.notifier.fit(message.conversation.platform, replies)
 
     async def handle_action(self, action: InboundAction) -> list[OutboundMessage]:
         async def run(turn: Turn) -> list[OutboundMessage]:
@@ -122,9 +124,35 @@ class LearnBot:
             except UsageError as error:
                 return [OutboundMessage.plain(turn.t(error.key, **error.params), private=True)]
 
-        return await self._guarded(
+        replies = await self._guarded(
             action.user, action.conversation, action.profile, run, f"action {action.action_id[:40]!r}"
         )
+        replies = await self._privately(action.user, action.conversation, replies)
+        return self.notifier.fit(action.conversation.platform, replies)
+
+    async def _privately(
+        self, user: UserRef, where: ConversationRef, replies: list[OutboundMessage]
+    ) -> list[OutboundMessage]:
+        """Where a platform cannot show a reply to one member only (a Teams channel), private replies go to the
+        member's 1:1 chat instead, and the channel hears only that they did."""
+        if where.kind is ConversationKind.DIRECT or not self.notifier.has(where.platform):
+            return replies
+        if self.notifier.adapter_for(where.platform).capabilities.private_replies:
+            return replies
+        private = [reply for reply in replies if reply.private and not reply.replace_source]
+        if not private:
+            return replies
+        t = self.catalog.translator(private[0].language or self.directory.default_language)
+        try:
+            direct = await self.membership.reach(user)
+            for reply in private:
+                await self.notifier.send(direct, reply)
+            key = "replies.sent_privately"
+        except DeliveryError as error:
+            log.warning("could not answer %s privately: %s", user.id, error.reason)
+            key = "replies.not_reached_privately"
+        note = replace(OutboundMessage.plain(t(key, name=user.name or "")), language=t.language)
+        return [reply for reply in replies if reply not in private] + [note]
 
     async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]:
         """The member's home page (Slack App Home) as neutral blocks; `where` is their direct conversation."""

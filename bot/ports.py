@@ -21,6 +21,7 @@ from bot.model import (
     SentRef,
     UserRef,
 )
+from bot.splitting import fit
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,21 @@ class Notifier:
         return platform in self._adapters
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
-        return await self.adapter_for(conversation.platform).send(conversation, message)
+        """Send `message`, split at the adapter's declared length limit; returns the first part's reference
+        (the one holding the text a reply answers)."""
+        adapter = self.adapter_for(conversation.platform)
+        parts = fit(message, adapter.capabilities.max_text_length)
+        first = await adapter.send(conversation, parts[0])
+        for part in parts[1:]:
+            await adapter.send(conversation, part)
+        return first
+
+    def fit(self, platform: str, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+        """Replies split at the platform adapter's declared length limit (unchanged without an adapter)."""
+        if not self.has(platform):
+            return replies
+        limit = self.adapter_for(platform).capabilities.max_text_length
+        return [part for reply in replies for part in fit(reply, limit)]
 
     async def update(self, sent: SentRef, message: OutboundMessage) -> None:
         await self.adapter_for(sent.conversation.platform).update(sent, message)
