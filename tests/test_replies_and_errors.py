@@ -93,3 +93,20 @@ async def test_a_failing_action_gets_the_apology_too(app: App, caplog: pytest.Lo
         text = all_text(await press(app.bot, "test.broken"))
     code = re.search(r"the code ([0-9A-F]{8})", text)
     assert code is not None and any(code.group(1) in record.getMessage() for record in caplog.records)
+
+
+async def test_adapter_failures_reach_the_same_error_path(caplog: pytest.LogCaptureFixture) -> None:
+    from adapters.slack.backlog import Backlog
+
+    backlog = Backlog(workers=1)
+
+    async def failing() -> None:
+        raise RuntimeError("test-only slack failure")
+
+    with caplog.at_level(logging.ERROR, logger="learnbot.errors"):
+        backlog.submit(failing)
+        await backlog.drain()
+        await backlog.stop()
+    [record] = caplog.records
+    assert re.search(r"unexpected error [0-9A-F]{8} in a Slack request", record.getMessage())
+    assert record.exc_info is not None

@@ -110,6 +110,8 @@ class ConsoleChat:
                 continue
             try:
                 await self._handle_line(line, read)
+            except BrokenPipeError:
+                raise  # the reader has gone (`| head`): the command line ends quietly
             except Exception as error:  # the chat never dies on a line; the log has the traceback
                 self._say(apology(self._t, report(error, "the terminal chat")).text + "\n")
         self._say(self._t("console.bye"))

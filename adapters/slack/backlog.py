@@ -10,6 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.errors import report
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
@@ -52,7 +54,7 @@ class Backlog:
             job = await self._queue.get()
             try:
                 await job()
-            except Exception:  # one bad turn must not stop the worker
-                log.exception("slack: processing a request failed")
+            except Exception as error:  # one bad turn must not stop the worker; the log has it by its code
+                report(error, "a Slack request after its ack")
             finally:
                 self._queue.task_done()

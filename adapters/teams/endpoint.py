@@ -21,6 +21,8 @@ from adapters.teams.adapter import APP_TYPES, TeamsAdapter, TeamsConfig
 from adapters.teams.translate import BadActivity, check_activity
 from adapters.teams.turns import TeamsTurns, TurnOutcome
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
+from bot.errors import report
+from bot.ports import DeliveryError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,10 @@ async def messages(request: web.Request) -> web.Response:
         await turns.adapter.process(auth, activity, logic)
     except BadActivity as error:
         return _error(400, f"not a Bot Framework activity: {error}")
+    except Exception as error:  # the core answers its own failures; this is ours (the connector, a card)
+        reference = report(error, "a Teams turn")
+        status = 502 if isinstance(error, DeliveryError) else 500
+        return web.json_response({"error": "the turn failed", "reference": reference}, status=status)
     if outcome.body is not None:
         return web.json_response(outcome.body, status=outcome.status)
     return web.Response(status=outcome.status)

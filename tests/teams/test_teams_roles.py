@@ -39,3 +39,13 @@ async def test_anna_grants_bo_manager_by_mention_and_then_bo_may_remove_the_chan
     async with rig.app.sessions() as session:
         roles = {m.platform_user_id: m.role for m in await session.scalars(select(Member)) if m.role != "member"}
     assert roles == {"29:1anna": "admin", "29:1bo": "manager"}
+
+
+async def test_a_failing_connector_is_reported_with_a_reference_code(rig: Rig, caplog: Any) -> None:
+    import logging
+
+    rig.connector.failures["send"] = [500]
+    with caplog.at_level(logging.ERROR, logger="learnbot.errors"):
+        response = await rig.post(rig.activity("personal_message", text="help"))
+    body = await response.json()
+    assert response.status == 502 and any(body["reference"] in record.getMessage() for record in caplog.records)
