@@ -153,3 +153,25 @@ async def test_housekeeping_forgets_event_ids_past_the_retry_window(app: App) ->
     async with app.sessions() as session:
         assert list(await session.scalars(select(InboundEvent.event_id))) == ["Ev-new"]
     assert not await claim(app.sessions, "slack", "Ev-new", app.clock.now())  # still deduplicated
+
+
+async def test_help_for_a_sub_command_in_the_members_language(app: App) -> None:
+    await say(app.bot, "språk sv")
+    text = all_text(await say(app.bot, "hjälp nudge ta bort"))
+    assert "nudge ta bort <nummer>" in text and "Tar bort en nudge" in text
+    overview = all_text(await say(app.bot, "hjälp"))
+    assert "nudge lägg till|lista|ta bort|pausa|återuppta …" in overview and "pausa [till ÅÅÅÅ-MM-DD]" in overview
+    example = all_text(await say(app.bot, "hjälp pausa"))
+    assert "pausa till 2027-01-22" in example  # 60 days after the test clock's today: never a past date
+
+
+async def test_commands_declared_for_one_place_say_where_they_work(app: App) -> None:
+    from bot.commands.spec import Place
+
+    async def private(turn: Turn, args: Args) -> list[OutboundMessage]:
+        return [OutboundMessage.plain("ok")]
+
+    add_test_command(app.bot, "mine", private, place=Place.DIRECT)
+    assert "mine works in a direct message with me." in all_text(await say(app.bot, "mine"))
+    dm = ConversationRef("test", "T1", "D-anna", ConversationKind.DIRECT)
+    assert all_text(await say(app.bot, "mine", where=dm)) == "ok\nok"
