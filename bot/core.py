@@ -46,6 +46,8 @@ PROFILE_REFRESH = timedelta(hours=24)
 # The two buttons offered when a reply is awaited but the text starts with a command word.
 AS_ANSWER = "core.as_answer"
 AS_COMMAND = "core.as_command"
+# The longest button value every platform keeps whole (Slack: 2,000 characters).
+CHOICE_VALUE_LIMIT = 1_900
 
 
 def _in_language(replies: list[OutboundMessage], language: str) -> list[OutboundMessage]:
@@ -257,6 +259,9 @@ class LearnBot:
             # A bare command word ("pause") is the command; words after it may be an answer that happens to
             # start like one ("Stop doing big-bang releases"), so where an answer is awaited the member chooses.
             if parsed.args.text and await self._reply_awaited(turn, message):
+                if len(_choice_value(message)) > CHOICE_VALUE_LIMIT:
+                    # Too long to ride on a button (Slack keeps 2,000 characters): pages of text are an answer.
+                    return await self._offer_as_answer(turn, message) or []
                 return [self._which_did_you_mean(turn, message, parsed.spec)]
             return await self._run_command(turn, parsed)
         replies = await self._offer_as_answer(turn, message)
@@ -286,7 +291,7 @@ class LearnBot:
 
     def _which_did_you_mean(self, turn: Turn, message: InboundMessage, spec: CommandSpec) -> OutboundMessage:
         """Two buttons, and nothing happens until one is pressed: the text as an answer, or the command."""
-        value = json.dumps({"text": message.text, "thread": message.thread_id}, ensure_ascii=False)
+        value = _choice_value(message)
         command = self.help.path(turn.t, spec)
         question = turn.t("replies.which", command=command)
         buttons = Buttons(
@@ -357,6 +362,10 @@ class LearnBot:
             if member is None:
                 raise UsageError("usage.no_member", value=value.name[:40])
             args.members[arg.name] = member
+
+
+def _choice_value(message: InboundMessage) -> str:
+    return json.dumps({"text": message.text, "thread": message.thread_id}, ensure_ascii=False)
 
 
 def _is_at(place: Place, kind: ConversationKind) -> bool:

@@ -110,3 +110,11 @@ async def test_adapter_failures_reach_the_same_error_path(caplog: pytest.LogCapt
     [record] = caplog.records
     assert re.search(r"unexpected error [0-9A-F]{8} in a Slack request", record.getMessage())
     assert record.exc_info is not None
+
+
+async def test_an_answer_too_long_for_a_button_is_taken_as_the_answer(app: App) -> None:
+    await open_prompt(app)
+    long_answer = "Stop " + "shipping everything at once. " * 100
+    assert "your answer is saved" in all_text(await say(app.bot, long_answer, where=dm("anna")))
+    async with app.sessions() as session:
+        assert list(await session.scalars(select(NudgeAnswer.text))) == [long_answer.strip()]
