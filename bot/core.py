@@ -339,6 +339,7 @@ class LearnBot:
             problem = parsed.problem
             label = self.help.label(turn.t, spec, problem.arg) if problem.arg else ""
             message = turn.t(problem.key, label=label, command=what, **problem.params)
+            message = message[:1].upper() + message[1:]  # a label may begin the sentence
             return [self.help.usage_error(turn.t, spec, message, today)]
         try:
             await self._resolve_members(turn, spec, args)

@@ -29,7 +29,7 @@ async def test_learned_stores_entry_with_tags_and_confirms(app: App) -> None:
 async def test_learned_without_text_gets_usage_help(app: App) -> None:
     replies = await say(app.bot, "learned   ")
     text = all_text(replies)
-    assert "learned needs what you learned." in text
+    assert "Something is missing: what you learned." in text
     assert "learned <what you learned>" in text
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Learning)) == 0

@@ -107,7 +107,7 @@ async def test_usage_errors_speak_the_members_language_and_never_raise(app: App)
     for text in ["nudge ta bort ²", "nudge ta bort " + "9" * 30, "pausa till ①", "nudge ta bort"]:
         reply = all_text(await say(app.bot, text, who="sven"))
         assert "nudge ta bort <nummer>" in reply or "pausa [till ÅÅÅÅ-MM-DD]" in reply, (text, reply)
-    assert "nummer måste vara ett heltal från 1 till 2147483647, inte ”²”" in all_text(
+    assert "Nummer måste vara ett heltal från 1 till 2147483647, inte ”²”" in all_text(
         await say(app.bot, "nudge ta bort ²", who="sven")
     )
 

@@ -47,12 +47,12 @@ class HelpBook:
         return f"<{label}>" if arg.required else f"[{label}]"
 
     def usage(self, t: Translator, spec: CommandSpec) -> str:
-        line = self.path(t, spec)
-        if spec.subcommands:
-            subs = "|".join(self.first_word(t, sub) for sub in spec.subcommands)
-            line += f" {subs} …"
-            return line
-        return " ".join([line, *(self._arg(t, spec, arg) for arg in spec.args)])
+        path = self.path(t, spec)
+        subs = f"{path} {'|'.join(self.first_word(t, sub) for sub in spec.subcommands)} …" if spec.subcommands else ""
+        if spec.handler is None:
+            return subs
+        own = " ".join([path, *(self._arg(t, spec, arg) for arg in spec.args)])
+        return f"{own} · {subs}" if subs else own
 
     def label(self, t: Translator, spec: CommandSpec, arg_name: str) -> str:
         arg = next((arg for arg in spec.args if arg.name == arg_name), None)
@@ -63,7 +63,8 @@ class HelpBook:
     # --- messages ---------------------------------------------------------------------------------------------
 
     def overview(self, t: Translator) -> OutboundMessage:
-        lines = [f"• {self.usage(t, spec)} — {t(f'commands.{spec.key}.summary')}" for spec in self._book.commands]
+        specs = sorted(self._book.commands, key=lambda spec: spec.priority)
+        lines = [f"• {self.usage(t, spec)} — {t(f'commands.{spec.key}.summary')}" for spec in specs]
         blocks: tuple[Block, ...] = (Header(t("help.title")), Text("\n".join(lines)), Context(t("help.footer")))
         return OutboundMessage(text=t("help.title"), blocks=blocks, private=True)
 
