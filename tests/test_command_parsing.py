@@ -181,3 +181,74 @@ def test_value_shapes() -> None:
     assert parse_time("9:05") == time(9, 5) and parse_time("24:00") is None and parse_time("０9:00") is None
     assert parse_duration("1h30m") == timedelta(minutes=90) and parse_duration("2w") == timedelta(weeks=2)
     assert parse_duration("30") is None and parse_duration("5y") is None and parse_duration("9999d") is None
+
+
+def _book_with(spec: CommandSpec, texts: dict[str, object]) -> CommandBook:
+    catalog = Catalog({"en": texts})  # type: ignore[dict-item]
+    book = CommandBook(catalog)
+    book.add(spec)
+    return book
+
+
+def test_specs_carry_what_retros_and_mentoring_will_declare() -> None:
+    """`retro start [for 30m | until 15:00] [template] [anonymous] [votes N] [title …]` and
+    `mentor pair @a @b [weekly] [goal …]`, as the retro and mentoring issues will declare them."""
+    retro = CommandSpec(
+        "retro",
+        subcommands=(
+            CommandSpec(
+                "retro.start",
+                _never,  # type: ignore[arg-type]
+                (
+                    Arg("for", Kind.DURATION, keyword=True),
+                    Arg("until", Kind.TIME, keyword=True),
+                    Arg("template", Kind.CHOICE, required=False, choices=("classic", "blameless")),
+                    Arg("anonymous", Kind.FLAG, keyword=True),
+                    Arg("votes", Kind.NUMBER, keyword=True, low=1, high=12),
+                    Arg("title", Kind.TEXT, keyword=True),
+                ),
+            ),
+        ),
+    )
+    words = {
+        "commands.retro.words": ["retro"],
+        "commands.retro.start.words": ["start"],
+        "commands.retro.start.keywords.for": ["for"],
+        "commands.retro.start.keywords.until": ["until"],
+        "commands.retro.start.keywords.anonymous": ["anonymous"],
+        "commands.retro.start.keywords.votes": ["votes"],
+        "commands.retro.start.keywords.title": ["title"],
+    }
+    book = _book_with(retro, words)
+    result = book.parse("retro start for 30m blameless anonymous votes 3 title Sprint 42 review")
+    assert isinstance(result, Matched) and result.problem is None
+    args = result.args
+    assert (args.duration("for"), args.string("template"), args.flag("anonymous")) == (
+        timedelta(minutes=30),
+        "blameless",
+        True,
+    )
+    assert (args.number("votes"), args.string("title")) == (3, "Sprint 42 review")
+    refused = book.parse("retro start votes 13")
+    assert isinstance(refused, Matched) and refused.problem is not None and refused.problem.key == "usage.bad_number"
+    until = book.parse("retro start until 15:00")
+    assert isinstance(until, Matched) and until.args.time("until") == time(15, 0)
+
+    mentor = CommandSpec(
+        "mentor",
+        _never,  # type: ignore[arg-type]
+        (
+            Arg("mentor", Kind.MEMBER),
+            Arg("mentee", Kind.MEMBER),
+            Arg("cadence", Kind.CHOICE, required=False, choices=("weekly", "monthly")),
+            Arg("goal", Kind.TEXT, keyword=True),
+        ),
+    )
+    book = _book_with(mentor, {"commands.mentor.words": ["mentor"], "commands.mentor.keywords.goal": ["goal"]})
+    ana, bo = UserRef("slack", "T", "U1", "ana"), UserRef("slack", "T", "U2", "bo")
+    result = book.parse("mentor @ana @bo weekly goal learn k8s", (Mention(ana, "@ana"), Mention(bo, "@bo")))
+    assert isinstance(result, Matched) and result.problem is None
+    assert result.args.values["mentor"] == MemberValue(ana, "ana") and result.args.values["mentee"] == MemberValue(
+        bo, "bo"
+    )
+    assert (result.args.string("cadence"), result.args.string("goal")) == ("weekly", "learn k8s")
