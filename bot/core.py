@@ -233,6 +233,9 @@ class LearnBot:
                 fresh = await self._profile(user)
                 if fresh is not None:
                     apply_platform_role(member, fresh, authoritative=fresh.states_roles)
+                    # A member first met as a mention has only the name the mention showed.
+                    member.display_name = fresh.display_name or member.display_name
+                    self.directory.fill_gaps(member, fresh)
                 member.profile_checked_at = now
             if hint is not None:
                 # Members first seen on a roster carry no locale or time zone; their own messages may.

@@ -106,6 +106,24 @@ def test_core_does_not_import_platforms_or_adapters() -> None:
     assert offenders == []
 
 
+def test_adapters_reach_the_core_only_through_its_inbound_port() -> None:
+    """Platform adapters translate, render and transport: no database session, no core service, no role rule.
+    (The composition root and the command line wire things up, so they are not adapters.)"""
+    forbidden = ("bot.db", "bot.membership", "bot.inbound_events", "bot.directory", "bot.roles", "bot.nudges")
+    offenders = []
+    for path in (ROOT / "adapters").rglob("*.py"):
+        if path.name in ("app.py", "cli.py"):
+            continue
+        text = path.read_text()
+        for line in text.splitlines():
+            words = line.strip().split()
+            if words[:1] in (["import"], ["from"]) and words[1].startswith(forbidden):
+                offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+        if ".sessions(" in text or ".membership." in text:
+            offenders.append(f"{path.relative_to(ROOT)}: opens the core's sessions or services")
+    assert offenders == []
+
+
 def test_serve_answers_health_and_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     import signal
     import socket
