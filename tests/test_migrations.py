@@ -70,14 +70,17 @@ async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_t
             await connection.execute(
                 text(
                     "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
-                    "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP)"
+                    "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP), "
+                    "(2, 'console', 'local', 'en', 'Europe/Copenhagen', CURRENT_TIMESTAMP)"
                 )
             )
             await connection.execute(
                 text(
                     "INSERT INTO members (id, tenant_id, platform_user_id, display_name, language, role, created_at) "
                     "VALUES (1, 1, 'U1', 'Sofie', 'da', 'manager', CURRENT_TIMESTAMP), "
-                    "(2, 1, 'U2', 'Bo', NULL, 'member', CURRENT_TIMESTAMP)"
+                    "(2, 1, 'U2', 'Bo', NULL, 'member', CURRENT_TIMESTAMP), "
+                    "(3, 2, 'anna', 'Anna', NULL, 'member', CURRENT_TIMESTAMP), "
+                    "(4, 2, 'bo', 'Bo', NULL, 'member', CURRENT_TIMESTAMP)"
                 )
             )
         await upgrade(engine)
@@ -90,6 +93,8 @@ async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_t
         assert [tuple(row) for row in rows] == [
             ("U1", "Sofie", "da", "manager", "platform"),
             ("U2", "Bo", None, "member", None),
+            ("anna", "Anna", None, "admin", "granted"),
+            ("bo", "Bo", None, "member", None),
         ]
         if on_postgres():  # leave the shared database as the other tests expect it: empty, at head
             async with engine.begin() as connection:

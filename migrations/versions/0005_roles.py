@@ -1,7 +1,7 @@
 """Roles: where a member's role came from, and when the platform profile was last checked.
 
 Members who are managers today keep that role; it is marked as from the platform, since platform hints were
-the only way to become one.
+the only way to become one. In a terminal team the first member becomes admin.
 
 Revision ID: 0005
 Revises: 0003
@@ -27,6 +27,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("role_source", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("profile_checked_at", bot.db.base.UtcDateTime(timezone=True), nullable=True))
     op.execute("UPDATE members SET role_source = 'platform' WHERE role <> 'member'")
+    # The terminal has no admins of its own: its first member becomes the local team's admin, as new teams do.
+    op.execute(
+        "UPDATE members SET role = 'admin', role_source = 'granted' WHERE id IN ("
+        "SELECT MIN(members.id) FROM members JOIN tenants ON tenants.id = members.tenant_id "
+        "WHERE tenants.platform = 'console' GROUP BY members.tenant_id)"
+    )
 
 
 def downgrade() -> None:

@@ -51,3 +51,36 @@ def test_slack_markup_becomes_plain_text_and_mentions() -> None:
     assert [(m.user.id, m.text) for m in mentions] == [("U222", "@bo")]
     message = translate.slash_command(payload("slash_command", text="role revoke <@U333>"))
     assert message.text == "role revoke @U333" and message.mentions[0].user.id == "U333"
+
+
+def dm_event(text: str, event_id: str) -> dict[str, object]:
+    envelope = payload("message_im", event_id=event_id)
+    envelope["event"] = {**envelope["event"], "text": text, "ts": f"17000003{len(event_id)}.0001"}  # type: ignore[dict-item]
+    return envelope
+
+
+async def test_a_dm_answer_starting_with_stop_asks_first_and_the_button_saves_it(slack: SlackRig) -> None:
+    from bot.nudges.tables import NudgeAnswer, NudgePreference
+
+    await slack.event(dm_event("reflect the release", "Ev1"))
+    await slack.api.wait_for("chat.postMessage")  # the prompt, in the DM
+    await slack.event(dm_event("Stop doing big-bang releases", "Ev22"))
+    [asked] = await slack.api.wait_for("chat.postEphemeral")
+    buttons = [element for block in asked["blocks"] if block["type"] == "actions" for element in block["elements"]]
+    assert [button["action_id"] for button in buttons] == ["core.as_answer", "core.as_command"]
+    async with slack.app.sessions() as session:
+        assert (await session.scalars(select(NudgeAnswer))).all() == []
+    press = payload(
+        "block_actions_message",
+        channel={"id": "D111", "name": "directmessage"},
+        container={"type": "message", "message_ts": "1700000400.0001", "channel_id": "D111", "is_ephemeral": True},
+        actions=[{"action_id": "core.as_answer", "block_id": "b1", "value": buttons[0]["value"], "type": "button"}],
+    )
+    press["response_url"] = slack.api.response_url("r2")
+    assert (await slack.interact(press)).status == 200
+    [saved] = await slack.api.wait_for("response_url:r2")
+    assert "your answer is saved" in json.dumps(saved)
+    async with slack.app.sessions() as session:
+        assert [a.text for a in await session.scalars(select(NudgeAnswer))] == ["Stop doing big-bang releases"]
+        preference = await session.scalar(select(NudgePreference))
+        assert preference is None or not preference.opted_out
