@@ -262,7 +262,7 @@ class LearnBot:
             # A bare command word ("pause") is the command; words after it may be an answer that happens to
             # start like one ("Stop doing big-bang releases"), so where an answer is awaited the member chooses.
             if parsed.args.text and await self._reply_awaited(turn, message):
-                if len(_choice_value(message)) > CHOICE_VALUE_LIMIT:
+                if len(_choice_value(message, turn.member.id)) > CHOICE_VALUE_LIMIT:
                     # Too long to ride on a button (Slack keeps 2,000 characters): pages of text are an answer.
                     return await self._offer_as_answer(turn, message) or []
                 return [self._which_did_you_mean(turn, message, parsed.spec)]
@@ -294,7 +294,7 @@ class LearnBot:
 
     def _which_did_you_mean(self, turn: Turn, message: InboundMessage, spec: CommandSpec) -> OutboundMessage:
         """Two buttons, and nothing happens until one is pressed: the text as an answer, or the command."""
-        value = _choice_value(message)
+        value = _choice_value(message, turn.member.id)
         command = self.help.path(turn.t, spec)
         question = turn.t("replies.which", command=command)
         buttons = Buttons(
@@ -308,9 +308,11 @@ class LearnBot:
     def _chosen(self, turn: Turn, action: InboundAction) -> InboundMessage:
         try:
             state = json.loads(action.value)
-            text, thread = str(state["text"]), state.get("thread")
-        except (ValueError, KeyError, TypeError):
+            text, thread, author = str(state["text"]), state.get("thread"), state.get("by")
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise UsageError("errors.unknown_action") from None
+        if author != turn.member.id:
+            raise UsageError("replies.not_yours")
         thread_id = str(thread) if isinstance(thread, str) else None
         turn.thread_id = thread_id
         return InboundMessage(action.user, action.conversation, text, thread_id=thread_id)
@@ -368,8 +370,8 @@ class LearnBot:
             args.members[arg.name] = member
 
 
-def _choice_value(message: InboundMessage) -> str:
-    return json.dumps({"text": message.text, "thread": message.thread_id}, ensure_ascii=False)
+def _choice_value(message: InboundMessage, member_id: int) -> str:
+    return json.dumps({"text": message.text, "thread": message.thread_id, "by": member_id}, ensure_ascii=False)
 
 
 def _is_at(place: Place, kind: ConversationKind) -> bool:

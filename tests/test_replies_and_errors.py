@@ -39,6 +39,8 @@ async def test_an_answer_starting_with_stop_asks_and_saving_it_keeps_prompts_on(
     async with app.sessions() as session:  # nothing happens until a button is pressed
         assert await session.scalar(select(func.count()).select_from(NudgeAnswer)) == 0
         assert await session.get(NudgePreference, 1) is None
+    assert "for the member who wrote" in all_text(await press(app.bot, AS_ANSWER, choice[AS_ANSWER], who="bo"))
+    assert "expired" in all_text(await press(app.bot, AS_ANSWER, "[1]", where=dm("anna")))
     saved = await press(app.bot, AS_ANSWER, choice[AS_ANSWER], where=dm("anna"))
     assert "your answer is saved" in all_text(saved) and saved[0].replace_source
     async with app.sessions() as session:

@@ -56,6 +56,7 @@ async def test_owners_see_their_nudges_and_a_granted_manager_may_change_the_chan
         "role grant @Bo manager",
         ":as Bo",
         "nudge remove 2",
+        "role grant @Cleo admin",
         "role list",
     )
     bo_list = after(transcript, "Bo> nudge list")
@@ -65,12 +66,14 @@ async def test_owners_see_their_nudges_and_a_granted_manager_may_change_the_chan
     assert "only Anna, who added it, managers and admins can change it" in refused and "Ask Anna." in refused
     assert "Only managers and admins can use role grant. Ask Anna." in after(transcript, "Bo> role grant @Bo manager")
     assert "Bo is now manager." in after(transcript, "Anna> role grant @Bo manager")
+    assert "Only admins can make someone admin. Ask Anna." in after(transcript, "Bo> role grant @Cleo admin")
     assert "Nudge 2 removed." in transcript.rsplit("Bo> nudge remove 2", 1)[1]
     assert "• Anna – admin" in after(transcript, "Bo> role list") and "• Bo – manager" in transcript
     async with app.sessions() as session:
         assert [schedule.id for schedule in await session.scalars(select(NudgeSchedule))] == [1]
         roles = {m.display_name: (m.role, m.role_source) for m in await session.scalars(select(Member))}
-    assert roles == {"Anna": ("admin", "granted"), "Bo": ("manager", "granted")}
+    # Cleo was mentioned, so she exists now (as on a real platform), with no role.
+    assert roles == {"Anna": ("admin", "granted"), "Bo": ("manager", "granted"), "Cleo": ("member", None)}
 
 
 async def test_roles_survive_switching_members_and_the_last_admin_stays(app: App) -> None:
