@@ -43,8 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser(
         "chat",
         help="talk to learnbot in this terminal (local team, SQLite by default, no accounts)",
-        description="Talk to learnbot as a member of a local team. Type help inside the chat for what it "
-        "understands; press a button by typing its number; :as NAME switches member, :quit leaves. "
+        description="Talk to learnbot as a member of a local team (its first member is the team's admin). Type "
+        "help inside the chat for what it understands; press a button by typing its number; reply N … answers "
+        "message #N as a thread reply would (reply … the latest prompt); :as NAME switches member, and shows "
+        "the direct messages that waited for them; :quit leaves. "
         "Input may be piped from a file, one message per line; the chat ends at the end of input.",
     )
     chat.add_argument("--as", dest="name", default=None, help="member to speak as (default: your login name)")
