@@ -14,8 +14,8 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.commands.book import CommandBook, Empty, Matched, TooLong, Unknown
 from bot.commands.help import HelpBook
-from bot.commands.spec import Args, CommandSpec, Kind, MemberValue, Place
-from bot.db.models import Member
+from bot.commands.runner import CommandRunner
+from bot.commands.spec import CommandSpec
 from bot.directory import Directory, member_language
 from bot.errors import apology, report
 from bot.home import Home
@@ -25,7 +25,6 @@ from bot.model import (
     Block,
     Button,
     Buttons,
-    ConversationKind,
     ConversationRef,
     InboundAction,
     InboundMessage,
@@ -35,8 +34,9 @@ from bot.model import (
     Text,
     UserRef,
 )
-from bot.ports import DeliveryError, Notifier
-from bot.roles.access import apply_platform_role, first_member_becomes_admin, refusal
+from bot.ports import Notifier
+from bot.private_replies import PrivateReplies
+from bot.roles.access import apply_platform_role, first_member_becomes_admin
 from bot.turn import ActionHandler, MessageInterceptor, ReplyAwaited, Turn, UsageError
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,12 @@ class LearnBot:
         self.notifier = notifier
         self.commands = CommandBook(catalog)
         self.help = HelpBook(catalog, self.commands)
+        self._runner = CommandRunner(self.help, directory)
         self._actions: dict[str, ActionHandler] = {AS_ANSWER: self._as_answer, AS_COMMAND: self._as_command}
         self._interceptors: list[_Interceptor] = []
         self.home = Home()
         self.membership = Membership(sessions, directory, catalog, clock, notifier)
+        self._private = PrivateReplies(notifier, self.membership, catalog, directory.default_language)
 
     # --- registration (features' install steps) ---------------------------------------------------------------
 
@@ -112,7 +114,7 @@ class LearnBot:
             f"message from {message.user.platform}",
             thread_id=message.thread_id,
         )
-        replies = await self._privately(message.user, message.conversation, replies)
+        replies = await self._private.route(message.user, message.conversation, replies)
         return self.notifier.fit(message.conversation.platform, replies)
 
     async def handle_action(self, action: InboundAction) -> list[OutboundMessage]:
@@ -129,32 +131,8 @@ class LearnBot:
         replies = await self._guarded(
             action.user, action.conversation, action.profile, run, f"action {action.action_id[:40]!r}"
         )
-        replies = await self._privately(action.user, action.conversation, replies)
+        replies = await self._private.route(action.user, action.conversation, replies)
         return self.notifier.fit(action.conversation.platform, replies)
-
-    async def _privately(
-        self, user: UserRef, where: ConversationRef, replies: list[OutboundMessage]
-    ) -> list[OutboundMessage]:
-        """Where a platform cannot show a reply to one member only (a Teams channel), private replies go to the
-        member's 1:1 chat instead, and the channel hears only that they did."""
-        if where.kind is ConversationKind.DIRECT or not self.notifier.has(where.platform):
-            return replies
-        if self.notifier.adapter_for(where.platform).capabilities.private_replies:
-            return replies
-        private = [reply for reply in replies if reply.private and not reply.replace_source]
-        if not private:
-            return replies
-        t = self.catalog.translator(private[0].language or self.directory.default_language)
-        try:
-            direct = await self.membership.reach(user)
-            for reply in private:
-                await self.notifier.send(direct, reply)
-            key = "replies.sent_privately"
-        except DeliveryError as error:
-            log.warning("could not answer %s privately: %s", user.id, error.reason)
-            key = "replies.not_reached_privately"
-        note = replace(OutboundMessage.plain(t(key, name=user.name or "")), language=t.language)
-        return [reply for reply in replies if reply not in private] + [note]
 
     async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]:
         """The member's home page (Slack App Home) as neutral blocks; `where` is their direct conversation."""
@@ -266,7 +244,7 @@ class LearnBot:
                     # Too long to ride on a button (Slack keeps 2,000 characters): pages of text are an answer.
                     return await self._offer_as_answer(turn, message) or []
                 return [self._which_did_you_mean(turn, message, parsed.spec)]
-            return await self._run_command(turn, parsed)
+            return await self._runner.run(turn, parsed)
         replies = await self._offer_as_answer(turn, message)
         if replies is not None or not message.addressed:
             return replies or []
@@ -329,51 +307,8 @@ class LearnBot:
         parsed = self.commands.parse(message.text)
         if not isinstance(parsed, Matched):
             raise UsageError("errors.unknown_action")
-        return await self._run_command(turn, parsed)
-
-    async def _run_command(self, turn: Turn, parsed: Matched) -> list[OutboundMessage]:
-        spec, args = parsed.spec, parsed.args
-        today = turn.now.date()
-        what = self.help.path(turn.t, spec)
-        if spec.place is not Place.ANYWHERE and not _is_at(spec.place, turn.where.kind):
-            text = turn.t(f"errors.only_{spec.place.value}", command=what)
-            return [OutboundMessage.plain(text, private=True)]
-        if turn.role < spec.role:
-            return await refusal(turn, spec.role, turn.t("roles.use", command=what))
-        if parsed.problem is not None:
-            problem = parsed.problem
-            label = self.help.label(turn.t, spec, problem.arg) if problem.arg else ""
-            message = turn.t(problem.key, label=label, command=what, **problem.params)
-            message = message[:1].upper() + message[1:]  # a label may begin the sentence
-            return [self.help.usage_error(turn.t, spec, message, today)]
-        try:
-            await self._resolve_members(turn, spec, args)
-            assert spec.handler is not None  # a spec without a handler always has a default or a problem
-            return await spec.handler(turn, args)
-        except UsageError as error:
-            return [self.help.usage_error(turn.t, spec, turn.t(error.key, **error.params), today)]
-
-    async def _resolve_members(self, turn: Turn, spec: CommandSpec, args: Args) -> None:
-        """Mentions become members (created on first sight); a typed @name is looked up in the team."""
-        for arg in spec.args:
-            if arg.kind is not Kind.MEMBER or arg.name not in args.values:
-                continue
-            value = args.values[arg.name]
-            assert isinstance(value, MemberValue)
-            member: Member | None
-            if value.user is not None and value.user.platform == turn.tenant.platform:
-                member, _ = await self.directory.member(turn.session, turn.tenant, value.user, None, turn.now)
-            else:
-                member = await self.directory.find_by_name(turn.session, turn.tenant, value.name)
-            if member is None:
-                raise UsageError("usage.no_member", value=value.name[:40])
-            args.members[arg.name] = member
+        return await self._runner.run(turn, parsed)
 
 
 def _choice_value(message: InboundMessage, member_id: int) -> str:
     return json.dumps({"text": message.text, "thread": message.thread_id, "by": member_id}, ensure_ascii=False)
-
-
-def _is_at(place: Place, kind: ConversationKind) -> bool:
-    direct = kind is ConversationKind.DIRECT
-    return direct if place is Place.DIRECT else not direct
