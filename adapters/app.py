@@ -23,7 +23,7 @@ from bot.core import LearnBot
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
-from bot.features import install_core_features
+from bot.features import core_features
 from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
@@ -127,12 +127,14 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     directory = Directory(TenantDefaults(language=settings.default_language, timezone=settings.default_timezone))
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
-    install_core_features(bot, learning_log)
     metrics = Metrics()
     nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings), metrics=metrics)
-    nudges.register(bot)
-    membership = Membership(sessions, directory, catalog, clock, notifier)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership, metrics)
+    # Every feature, once: each installs its command specs, actions and home sections on the bot.
+    for install in [*core_features(learning_log), nudges.register]:
+        install(bot)
+    return App(
+        settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, bot.membership, metrics
+    )
 
 
 def nudge_config(settings: Settings) -> EngineConfig:

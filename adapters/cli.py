@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ from bot.settings import DEFAULT_DATABASE_URL, Settings
 
 DESCRIPTION = """\
 learnbot turns learning into a daily team habit in Slack, Microsoft Teams and your terminal:
-reflection nudges, retros, mentoring check-ins and a searchable learning log.
+reflection nudges, on-demand reflections, streaks and a searchable learning log.
 """
 
 EPILOG = f"""\
@@ -44,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser(
         "chat",
         help="talk to learnbot in this terminal (local team, SQLite by default, no accounts)",
-        description="Talk to learnbot as a member of a local team. Type help inside the chat for what it "
-        "understands; press a button by typing its number; :as NAME switches member, :quit leaves. "
+        description="Talk to learnbot as a member of a local team (its first member is the team's admin). Type "
+        "help inside the chat for what it understands; press a button by typing its number; reply N … answers "
+        "message #N as a thread reply would (reply … the latest prompt); :as NAME switches member, and shows "
+        "the direct messages that waited for them; :quit leaves. "
         "Input may be piped from a file, one message per line; the chat ends at the end of input.",
     )
     chat.add_argument("--as", dest="name", default=None, help="member to speak as (default: your login name)")
@@ -124,7 +127,6 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         style = Style(color=sys.stdout.isatty() and not args.no_color)
         adapter = ConsoleAdapter(sys.stdout, style, app.catalog, language)
         app.notifier.register(adapter)
-        await adapter.start(app.bot)
         await app.start()  # nudges fire while the chat waits for input
         chat = ConsoleChat(
             app.bot,
@@ -175,16 +177,13 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
 async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from adapters.teams.package import manifest, write_package
+    from adapters.teams.package import command_lists, manifest, write_package
 
     app = build_app(settings)  # no database access: only the commands and the catalog
     try:
         t = app.catalog.translator(normalize_language(args.language) or "en")
-        commands = [
-            (t(f"commands.{name}.usage").split()[0], t(f"commands.{name}.summary")) for name in app.bot.grammar.commands
-        ]
         try:
-            app_manifest = manifest(args.app_id, args.host, commands, t, version=args.version)
+            app_manifest = manifest(args.app_id, args.host, command_lists(app.bot, t), t, version=args.version)
         except ValueError as error:
             print(f"learnbot: {error}", file=sys.stderr)
             return 2
@@ -192,6 +191,17 @@ async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.close()
     print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
+async def _slack_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import declared_commands, manifest_json
+
+    app = build_app(settings)  # no database access: only the command specs
+    try:
+        print(manifest_json(args.url, declared_commands(app.bot)))
+    finally:
+        await app.close()
     return 0
 
 
@@ -246,12 +256,9 @@ async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "slack-manifest":
-        from adapters.slack.manifest import manifest_json
-
-        print(manifest_json(args.url))
-        return 0
     settings = Settings()
+    if args.command == "slack-manifest":
+        return asyncio.run(_slack_manifest(settings, args))
     if args.command == "config":
         return _config(settings, args)
     # The chat owns the terminal, and the doctor's report should read alone: only problems are logged there.
@@ -266,6 +273,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `learnbot chat < script | head`: the reader left. End quietly, and keep Python's own flush at exit
+        # from complaining about the closed pipe too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

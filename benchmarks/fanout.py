@@ -36,7 +36,7 @@ from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profil
 from bot.nudges.config import EngineConfig
 from bot.nudges.engine import NudgeEngine
 from bot.nudges.tables import NudgePreference, NudgeRun, NudgeSchedule
-from bot.ports import Capabilities, InboundHandler, Notifier
+from bot.ports import Capabilities, Notifier
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Copenhagen
 CRON = "0 9 * * mon-fri"
@@ -49,8 +49,6 @@ class FakeAdapter:
     def __init__(self, latency: float) -> None:
         self.latency = latency
         self.sent = 0
-
-    async def start(self, handler: InboundHandler) -> None: ...
 
     async def stop(self) -> None: ...
 

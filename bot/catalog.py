@@ -69,6 +69,10 @@ class Catalog:
                 entries[path.stem] = _flatten(tomllib.load(file))
         return cls(entries)
 
+    def add(self, language: str, entries: Mapping[str, CatalogValue]) -> None:
+        """Add texts to one language (a feature's own catalog, or a test's)."""
+        self._entries.setdefault(language, {}).update(entries)
+
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self._entries)

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import FALLBACK_LANGUAGE, SUPPORTED_LANGUAGES, normalize_language
+from bot.commands.spec import Role
 from bot.db.models import Conversation, Member, Tenant
 from bot.db.upsert import insert_ignore
 from bot.model import ConversationKind, ConversationRef, Profile, UserRef
+from bot.roles.access import PLATFORM, platform_role
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ def member_timezone(member: Member) -> ZoneInfo:
 class Directory:
     def __init__(self, defaults: TenantDefaults) -> None:
         self._defaults = defaults
+
+    @property
+    def default_language(self) -> str:
+        return self._defaults.language
 
     async def find_tenant(self, session: AsyncSession, platform: str, external_id: str) -> Tenant | None:
         return await session.scalar(
@@ -93,7 +99,8 @@ class Directory:
                 "display_name": profile.display_name or user.name,
                 "language": language if language in SUPPORTED_LANGUAGES else None,
                 "timezone": valid_timezone(profile.timezone),
-                "role": "manager" if profile.is_manager else "member",
+                "role": (platform_role(profile) or Role.MEMBER).stored,
+                "role_source": PLATFORM if platform_role(profile) else None,
                 "created_at": now,
             },
             ["tenant_id", "platform_user_id"],
@@ -101,6 +108,21 @@ class Directory:
         member = await self.find_member(session, tenant, user)
         assert member is not None
         return member, True
+
+    async def find_by_name(self, session: AsyncSession, tenant: Tenant, name: str) -> Member | None:
+        """A member of `tenant` by display name or platform id, ignoring case (`@bo` in the terminal)."""
+        folded = name.strip().casefold()
+        if not folded:
+            return None
+        members = await session.scalars(select(Member).where(Member.tenant_id == tenant.id).order_by(Member.id))
+        return next(
+            (
+                member
+                for member in members
+                if folded in ((member.display_name or "").casefold(), member.platform_user_id.casefold())
+            ),
+            None,
+        )
 
     def fill_gaps(self, member: Member, hint: Profile) -> None:
         """Take language and time zone from a platform hint where the member has none (never overriding a choice)."""

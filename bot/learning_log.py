@@ -100,9 +100,6 @@ class LearningLog:
         by_id = {learning.id: learning for learning in rows}
         return LearningPage([by_id[i] for i in ids if i in by_id], page, total)
 
-    async def get(self, session: AsyncSession, learning_id: int) -> Learning | None:
-        return await session.get(Learning, learning_id)
-
     async def delete(self, session: AsyncSession, learning_id: int, member_id: int) -> bool:
         """Delete an entry; only its author may. Returns whether anything was deleted."""
         result = await session.execute(

@@ -8,7 +8,6 @@ them through their direct conversation, created through the adapter when none is
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -19,16 +18,20 @@ from bot.clock import Clock
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
 from bot.directory import Directory, conversation_ref, member_language, valid_timezone
-from bot.model import Context, ConversationKind, ConversationRef, OutboundMessage, Profile, Text, UserRef
+from bot.model import (
+    Context,
+    ConversationKind,
+    ConversationRef,
+    OutboundMessage,
+    Profile,
+    RosterEntry,
+    Text,
+    UserRef,
+)
+
+__all__ = ["Membership", "RosterEntry", "record_member", "user_ref"]
 from bot.ports import Notifier
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """A member as a roster lists them; `profile` carries what the platform said (name, locale, owner)."""
-
-    user: UserRef
-    profile: Profile | None = None
+from bot.roles.access import apply_platform_role
 
 
 def user_ref(tenant: Tenant, member: Member) -> UserRef:
@@ -60,8 +63,8 @@ class Membership:
     async def record(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> int:
         """Remember these members as members of `conversation` (and the conversation's reference).
 
-        Members the platform marks as managers (team owners) become managers; nobody is demoted here, because a
-        roster that omits the role says nothing about it. Returns how many members were recorded.
+        Members the platform marks as managers (team owners) or admins (the installer) get that role; nobody is
+        demoted here, because a roster that omits the role says nothing about it. Returns how many were recorded.
         """
         now = self._clock.now()
         async with self._sessions() as session:
@@ -69,17 +72,17 @@ class Membership:
             stored = await self._directory.conversation(session, tenant, conversation, now)
             for entry in entries:
                 member, _ = await self._directory.member(session, tenant, entry.user, entry.profile, now)
-                if entry.profile is not None and entry.profile.is_manager and member.role != "manager":
-                    member.role = "manager"
+                if entry.profile is not None:
+                    apply_platform_role(member, entry.profile, authoritative=False)
                 await _link(session, stored, member, now)
             await session.commit()
         return len(entries)
 
     async def refresh_profile(self, user: UserRef, profile: Profile) -> bool:
         """The platform says `user`'s profile changed (Slack `user_change`): take their name, time zone (so their
-        next prompts follow it) and manager flag. A language the member chose stays; nobody is demoted, since
-        a manager may have been made one in learnbot. Members learnbot never met are ignored. Returns whether
-        the member is known."""
+        next prompts follow it) and the role the platform gives them, demotion included for a role that came from
+        the platform (a role granted in learnbot stays). A language the member chose stays. Members learnbot never
+        met are ignored. Returns whether the member is known."""
         async with self._sessions() as session:
             tenant = await self._directory.find_tenant(session, user.platform, user.tenant)
             member = await self._directory.find_member(session, tenant, user) if tenant is not None else None
@@ -87,8 +90,7 @@ class Membership:
                 return False
             member.display_name = profile.display_name or member.display_name
             member.timezone = valid_timezone(profile.timezone) or member.timezone
-            if profile.is_manager:
-                member.role = "manager"
+            apply_platform_role(member, profile, authoritative=profile.states_roles)
             if member.language is None:
                 self._directory.fill_gaps(member, profile)
             await session.commit()

@@ -58,10 +58,32 @@ class Profile:
     display_name: str | None = None
     locale: str | None = None  # BCP 47 like "da-DK"; the core maps it to a supported language
     timezone: str | None = None  # IANA name
-    is_manager: bool = False
+    is_manager: bool = False  # a team owner: starts as manager
+    # A workspace admin or owner (Slack), the installer of the app in a team (Teams): starts as admin, and
+    # loses a role that came from the platform when the platform stops saying so.
+    is_admin: bool = False
+    # Whether this profile speaks for the platform's roles (a fresh users.info does; a message's hints don't):
+    # only then does a member lose a role that came from the platform.
+    states_roles: bool = False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A member mentioned in a message: who, and the text that stands for them in `InboundMessage.text`."""
+
+    user: UserRef
+    text: str  # e.g. "@Bo Berg", exactly as it appears in the text
 
 
 # --- inbound -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A member as a platform's roster lists them; `profile` carries what the platform said (name, owner)."""
+
+    user: UserRef
+    profile: Profile | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,8 @@ class InboundMessage:
     addressed: bool = True
     # The platform's id of this message, for replies in its thread.
     id: str | None = None
+    # Members mentioned in the text (the bot itself excluded), in order.
+    mentions: tuple[Mention, ...] = ()
 
 
 FormValue = str | bool | list[str] | None

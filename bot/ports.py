@@ -6,18 +6,22 @@ core's single way to send proactively: it routes a message to the adapter of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.model import (
+    Block,
     ConversationRef,
     InboundAction,
     InboundMessage,
     OutboundMessage,
     Profile,
+    RosterEntry,
     SentRef,
     UserRef,
 )
+from bot.splitting import fit
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Capabilities:
     edits: bool = True
     private_replies: bool = True
     max_text_length: int = 40_000
+    # The platform has no roles of its own (the terminal): the first member of a team becomes its admin.
+    first_member_is_admin: bool = False
 
 
 class DeliveryError(Exception):
@@ -47,18 +53,43 @@ class RateLimited(DeliveryError):
 
 
 class InboundHandler(Protocol):
-    """The core as adapters see it: a message or action in, replies out."""
+    """The one port adapters reach the core through: messages, actions, home pages, rosters and platform event
+    ids in; replies out. Adapters never open the core's database sessions or call its services directly."""
 
     async def handle_message(self, message: InboundMessage) -> list[OutboundMessage]: ...
 
     async def handle_action(self, action: InboundAction) -> list[OutboundMessage]: ...
 
+    async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]: ...
+
+    async def first_sight(self, platform: str, event_id: str) -> bool:
+        """Whether this platform event is new (a platform's retry of it is not)."""
+        ...
+
+    async def roster_joined(self, conversation: ConversationRef, entries: Sequence[RosterEntry]) -> None: ...
+
+    async def roster_left(self, conversation: ConversationRef, users: Sequence[UserRef]) -> None: ...
+
+    async def removed_from(self, conversation: ConversationRef) -> None:
+        """The bot was removed from `conversation`."""
+        ...
+
+    async def profile_changed(self, user: UserRef, profile: Profile) -> None:
+        """The platform says `user`'s profile changed (name, time zone, admin status)."""
+        ...
+
+    async def welcome(self, user: UserRef, where: ConversationRef, profile: Profile | None) -> OutboundMessage:
+        """The greeting when the bot is added to `where` by (or with) `user`."""
+        ...
+
+    async def reach(self, user: UserRef) -> ConversationRef:
+        """The member's 1:1 conversation, opened through the adapter when none is stored."""
+        ...
+
 
 class ChatAdapter(Protocol):
     platform: str
     capabilities: Capabilities
-
-    async def start(self, handler: InboundHandler) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -90,7 +121,21 @@ class Notifier:
         return platform in self._adapters
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
-        return await self.adapter_for(conversation.platform).send(conversation, message)
+        """Send `message`, split at the adapter's declared length limit; returns the first part's reference
+        (the one holding the text a reply answers)."""
+        adapter = self.adapter_for(conversation.platform)
+        parts = fit(message, adapter.capabilities.max_text_length)
+        first = await adapter.send(conversation, parts[0])
+        for part in parts[1:]:
+            await adapter.send(conversation, part)
+        return first
+
+    def fit(self, platform: str, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+        """Replies split at the platform adapter's declared length limit (unchanged without an adapter)."""
+        if not self.has(platform):
+            return replies
+        limit = self.adapter_for(platform).capabilities.max_text_length
+        return [part for reply in replies for part in fit(reply, limit)]
 
     async def update(self, sent: SentRef, message: OutboundMessage) -> None:
         await self.adapter_for(sent.conversation.platform).update(sent, message)

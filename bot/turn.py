@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Translator
+from bot.commands.spec import Role
 from bot.db.models import Conversation, Member, Tenant
 from bot.model import ConversationRef, InboundAction, InboundMessage, OutboundMessage, UserRef
 
@@ -24,16 +25,19 @@ class Turn:
     t: Translator
     now: datetime
     thread_id: str | None = None
-    # Work to run after the turn's transaction commits (e.g. proactive sends); never before.
-    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def language(self) -> str:
         return self.t.language
 
     @property
+    def role(self) -> Role:
+        return Role.of(self.member.role)
+
+    @property
     def is_manager(self) -> bool:
-        return self.member.role == "manager"
+        """Managers and admins."""
+        return self.role >= Role.MANAGER
 
 
 class UsageError(Exception):
@@ -45,7 +49,10 @@ class UsageError(Exception):
         self.params = params
 
 
-CommandHandler = Callable[[Turn, str], Awaitable[list[OutboundMessage]]]
 ActionHandler = Callable[[Turn, InboundAction], Awaitable[list[OutboundMessage]]]
-# Tried before the grammar: returns replies when the message was an answer it owns, None otherwise.
+# Tried for text that is no command (and for a command the member chose to send as an answer): returns replies
+# when the message was an answer it owns, None otherwise.
 MessageInterceptor = Callable[[Turn, InboundMessage], Awaitable[list[OutboundMessage] | None]]
+# Whether an interceptor would take this message as an answer: asked before a command runs where a reply is
+# awaited, so "Stop doing big-bang releases" is not mistaken for `stop`.
+ReplyAwaited = Callable[[Turn, InboundMessage], Awaitable[bool]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.commands.spec import CommandSpec, Handler
 from bot.core import LearnBot
 from bot.model import (
     ConversationKind,
@@ -16,7 +18,7 @@ from bot.model import (
     SentRef,
     UserRef,
 )
-from bot.ports import Capabilities, InboundHandler
+from bot.ports import Capabilities
 
 PLATFORM = "test"
 TENANT = "T1"
@@ -36,14 +38,10 @@ class RecordingAdapter:
     sent: list[tuple[ConversationRef, OutboundMessage]] = field(default_factory=list)
     updated: list[tuple[SentRef, OutboundMessage]] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
-    handler: InboundHandler | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def start(self, handler: InboundHandler) -> None:
-        self.handler = handler
-
     async def stop(self) -> None:
-        self.handler = None
+        pass
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         self.sent.append((conversation, message))
@@ -57,6 +55,17 @@ class RecordingAdapter:
 
     async def fetch_profile(self, user: UserRef) -> Profile | None:
         return self.profiles.get(user.id)
+
+
+def add_test_command(bot: LearnBot, word: str, handler: Handler, **options: Any) -> CommandSpec:
+    """Register a test-only command `word`, with its catalog texts in English (the fallback of every language)."""
+    key = word.replace("-", "_")
+    bot.catalog.add(
+        "en", {f"commands.{key}.words": [word], f"commands.{key}.summary": word, f"commands.{key}.help": word}
+    )
+    spec = CommandSpec(key, handler, **options)
+    bot.command(spec)
+    return spec
 
 
 async def say(

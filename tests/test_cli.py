@@ -106,6 +106,24 @@ def test_core_does_not_import_platforms_or_adapters() -> None:
     assert offenders == []
 
 
+def test_adapters_reach_the_core_only_through_its_inbound_port() -> None:
+    """Platform adapters translate, render and transport: no database session, no core service, no role rule.
+    (The composition root and the command line wire things up, so they are not adapters.)"""
+    forbidden = ("bot.db", "bot.membership", "bot.inbound_events", "bot.directory", "bot.roles", "bot.nudges")
+    offenders = []
+    for path in (ROOT / "adapters").rglob("*.py"):
+        if path.name in ("app.py", "cli.py"):
+            continue
+        text = path.read_text()
+        for line in text.splitlines():
+            words = line.strip().split()
+            if words[:1] in (["import"], ["from"]) and words[1].startswith(forbidden):
+                offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+        if ".sessions(" in text or ".membership." in text:
+            offenders.append(f"{path.relative_to(ROOT)}: opens the core's sessions or services")
+    assert offenders == []
+
+
 def test_serve_answers_health_and_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     import signal
     import socket
@@ -145,3 +163,23 @@ def test_serve_answers_health_and_stops_gracefully_on_sigterm(tmp_path: Path) ->
     assert "slack: off" in output and "teams: off" in output
     assert "stopping: finishing work in flight" in output
     assert "Traceback" not in output
+
+
+def test_piped_chat_survives_hostile_lines_and_ends_quietly_into_a_closed_pipe(tmp_path: Path) -> None:
+    hostile = ["nudge remove ²", "nudge remove " + "9" * 30, "remind ①", "pause until ２０２７-01-01", "\x00\u202e"]
+    result = run(["chat", "--as", "Anna"], tmp_path, "\n".join([*hostile, "help"]) + "\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "must be a whole number from 1 to 2147483647" in result.stdout and "Bye – keep learning!" in result.stdout
+    script = "help\n" * 200
+    piped = subprocess.run(
+        f"{' '.join(LEARNBOT)} chat --as Anna | head -n 3",
+        shell=True,
+        cwd=tmp_path,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "PYTHONPATH": str(ROOT)},
+    )
+    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 3
+    assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr, piped.stderr

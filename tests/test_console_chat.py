@@ -112,3 +112,20 @@ async def test_terminal_chrome_follows_the_language_of_each_message() -> None:
     assert "Udfyld formularen" in out.getvalue()
     assert "Svar venligst med et af de viste numre." in out.getvalue()
     assert bot.actions[-1].form["anonymous"] is False
+
+
+async def test_button_numbers_stay_pressable_until_their_message_is_replaced() -> None:
+    out = io.StringIO()
+
+    class Replacing(FormBot):
+        async def handle_action(self, action: InboundAction) -> list[OutboundMessage]:
+            self.actions.append(action)
+            return [OutboundMessage("done", (Text("Done"),), replace_source=True)]
+
+    bot = Replacing()
+    chat = _chat(bot, out)
+    await chat.run(lines("first", "second", "1", "1", "2"))
+    # [1] belonged to the first message and still worked after the second arrived; once it was replaced, a
+    # second "1" is an ordinary message, while [2] of the second message still presses.
+    assert [action.source.id if action.source else None for action in bot.actions] == ["1", "2"]
+    assert "[2] Answer" in out.getvalue() and "(#3 · updated)" in out.getvalue()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from adapters.app import App
+from bot.commands.spec import Args, Role
 from bot.db.models import Conversation, Member, Tenant
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile
 from bot.turn import Turn
-from tests.support import ROOM, RecordingAdapter, all_text, press, say, user
+from tests.support import ROOM, RecordingAdapter, add_test_command, all_text, press, say, user
 
 
 async def test_first_contact_takes_name_language_timezone_and_role_from_the_platform(app: App) -> None:
@@ -57,7 +58,7 @@ async def test_language_is_remembered_and_unknown_language_explains(app: App) ->
     assert "taler jeg dansk" in all_text(await say(app.bot, "language da"))
     assert "Jeg taler dansk med dig" in all_text(await say(app.bot, "language"))
     refused = all_text(await say(app.bot, "language klingon"))
-    assert "Jeg taler ikke “klingon”" in refused and "language <da|sv|en>" in refused
+    assert "Jeg taler ikke “klingon”" in refused and "sprog [da|sv|en]" in refused
     assert "pratar jag svenska" in all_text(await say(app.bot, "sprog sv"))
 
 
@@ -103,12 +104,21 @@ async def test_unaddressed_messages_are_ignored_unless_intercepted(app: App) -> 
     assert "learnbot – what I can do" in all_text(await say(app.bot, "help"))
 
 
-async def test_managers_only_commands_are_refused_to_members(app: App) -> None:
-    async def secret(turn: Turn, args: str) -> list[OutboundMessage]:
+async def test_manager_commands_are_refused_to_members_saying_who_can(app: App) -> None:
+    async def secret(turn: Turn, args: Args) -> list[OutboundMessage]:
         return [OutboundMessage.plain("ok")]
 
-    app.bot.command("secret", secret, manager_only=True)
-    assert "Only managers can use secret." in all_text(await say(app.bot, "secret"))
+    add_test_command(app.bot, "secret", secret, role=Role.MANAGER)
+    refused = all_text(await say(app.bot, "secret"))
+    assert "Only managers and admins can use secret." in refused and "Nobody in this team has that role yet" in refused
+    await say(app.bot, "help", who="carl")
+    async with app.sessions() as session:
+        carl = await session.scalar(select(Member).where(Member.platform_user_id == "U-carl"))
+        assert carl is not None
+        carl.role = "manager"
+        await session.commit()
+    assert "Ask Carl." in all_text(await say(app.bot, "secret"))
+    assert all_text(await say(app.bot, "secret", who="carl")) == "ok\nok"
 
 
 async def test_direct_conversations_are_stored_as_direct(app: App) -> None:
@@ -143,3 +153,25 @@ async def test_housekeeping_forgets_event_ids_past_the_retry_window(app: App) ->
     async with app.sessions() as session:
         assert list(await session.scalars(select(InboundEvent.event_id))) == ["Ev-new"]
     assert not await claim(app.sessions, "slack", "Ev-new", app.clock.now())  # still deduplicated
+
+
+async def test_help_for_a_sub_command_in_the_members_language(app: App) -> None:
+    await say(app.bot, "språk sv")
+    text = all_text(await say(app.bot, "hjälp nudge ta bort"))
+    assert "nudge ta bort <nummer>" in text and "Tar bort en nudge" in text
+    overview = all_text(await say(app.bot, "hjälp"))
+    assert "nudge lägg till|lista|ta bort|pausa|återuppta …" in overview and "pausa [till ÅÅÅÅ-MM-DD]" in overview
+    example = all_text(await say(app.bot, "hjälp pausa"))
+    assert "pausa till 2027-01-22" in example  # 60 days after the test clock's today: never a past date
+
+
+async def test_commands_declared_for_one_place_say_where_they_work(app: App) -> None:
+    from bot.commands.spec import Place
+
+    async def private(turn: Turn, args: Args) -> list[OutboundMessage]:
+        return [OutboundMessage.plain("ok")]
+
+    add_test_command(app.bot, "mine", private, place=Place.DIRECT)
+    assert "mine works in a direct message with me." in all_text(await say(app.bot, "mine"))
+    dm = ConversationRef("test", "T1", "D-anna", ConversationKind.DIRECT)
+    assert all_text(await say(app.bot, "mine", where=dm)) == "ok\nok"

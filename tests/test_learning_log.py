@@ -29,7 +29,7 @@ async def test_learned_stores_entry_with_tags_and_confirms(app: App) -> None:
 async def test_learned_without_text_gets_usage_help(app: App) -> None:
     replies = await say(app.bot, "learned   ")
     text = all_text(replies)
-    assert "Tell me what you learned" in text
+    assert "Something is missing: what you learned." in text
     assert "learned <what you learned>" in text
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Learning)) == 0
@@ -101,10 +101,11 @@ async def test_undo_removes_only_own_entry(app: App) -> None:
 
 
 async def test_text_at_the_limit_is_accepted_and_longer_refused(app: App) -> None:
-    body = "x" * (40_000 - len("learned "))
+    # The limit counts what the member wrote, not the command word (the README promises 40,000 characters).
+    body = "x" * 40_000
     assert "Saved" in all_text(await say(app.bot, "learned " + body))
-    refused = all_text(await say(app.bot, "learned " + body + "y"))
-    assert "40001 characters" in refused and "Nothing was saved" in refused
+    refused = all_text(await say(app.bot, "/learnbot learned " + body + "y"))
+    assert "40001 characters" in refused and "at most 40000" in refused and "Nothing was saved" in refused
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Learning)) == 1
 

@@ -51,3 +51,53 @@ async def test_upgrade_from_empty_and_downgrade_to_base(tmp_path: object) -> Non
             assert await connection.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_the_platform(tmp_path: object) -> None:
+    """A database written by the previous release (revision 0003) upgrades in place, keeping every member."""
+    from sqlalchemy import text
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                    "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP), "
+                    "(2, 'console', 'local', 'en', 'Europe/Copenhagen', CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, tenant_id, platform_user_id, display_name, language, role, created_at) "
+                    "VALUES (1, 1, 'U1', 'Sofie', 'da', 'manager', CURRENT_TIMESTAMP), "
+                    "(2, 1, 'U2', 'Bo', NULL, 'member', CURRENT_TIMESTAMP), "
+                    "(3, 2, 'anna', 'Anna', NULL, 'member', CURRENT_TIMESTAMP), "
+                    "(4, 2, 'bo', 'Bo', NULL, 'member', CURRENT_TIMESTAMP)"
+                )
+            )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT platform_user_id, display_name, language, role, role_source FROM members ORDER BY id")
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("U1", "Sofie", "da", "manager", "platform"),
+            ("U2", "Bo", None, "member", None),
+            ("anna", "Anna", None, "admin", "granted"),
+            ("bo", "Bo", None, "member", None),
+        ]
+        if on_postgres():  # leave the shared database as the other tests expect it: empty, at head
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.model import Button, Buttons, Context, Divider, Fields, Form, Header, OutboundMessage, Text
@@ -35,8 +36,11 @@ def _wrap(text: str, indent: str = "") -> str:
     return "\n".join(lines)
 
 
-def render(message: OutboundMessage, style: Style, first_number: int = 1) -> Rendered:
-    """Render `message`; buttons are numbered from `first_number` so several messages can share one list."""
+def render(
+    message: OutboundMessage, style: Style, first_number: int = 1, numbers: Sequence[int] | None = None
+) -> Rendered:
+    """Render `message`; buttons are numbered from `first_number`, or by `numbers` (one per button) when the
+    caller keeps numbers stable across messages."""
     out: list[str] = []
     rendered = Rendered("")
     for block in message.blocks or (Text(message.text),):
@@ -55,7 +59,9 @@ def render(message: OutboundMessage, style: Style, first_number: int = 1) -> Ren
                 labels = []
                 for button in buttons:
                     rendered.buttons.append(button)
-                    labels.append(f"[{first_number + len(rendered.buttons) - 1}] {button.label}")
+                    index = len(rendered.buttons) - 1
+                    number = numbers[index] if numbers is not None else first_number + index
+                    labels.append(f"[{number}] {button.label}")
                 out.append("   ".join(labels))
             case Form() as form:
                 rendered.forms.append(form)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot import log_context
+from bot.errors import report
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class Backlog:
             try:
                 with log_context.bound(**ids):
                     await job()
-            except Exception:  # one bad turn must not stop the worker
-                log.exception("slack: processing a request failed")
+            except Exception as error:  # one bad turn must not stop the worker; the log has it by its code
+                report(error, "a Slack request after its ack")
                 if self._on_error is not None:
                     self._on_error()
             finally:

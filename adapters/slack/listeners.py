@@ -17,15 +17,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack import render, translate
 from adapters.slack.backlog import Backlog
+from adapters.slack.manifest import slash_commands
 from adapters.slack.pending_forms import PendingForms
 from adapters.slack.replies import Origin, ReplyDelivery
 from adapters.slack.roster import SlackRoster
 from adapters.slack.transport import SlackAdapter
-from bot.clock import Clock
-from bot.core import LearnBot
-from bot.inbound_events import claim
+from bot.commands.book import CommandBook
 from bot.model import ConversationKind, ConversationRef
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
 JsonObject = dict[str, Any]
@@ -33,19 +32,25 @@ JsonObject = dict[str, Any]
 
 class SlackListeners:
     def __init__(
-        self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog, roster: SlackRoster | None = None
+        self,
+        bot: InboundHandler,
+        commands: CommandBook,
+        adapter: SlackAdapter,
+        backlog: Backlog,
+        forms: PendingForms,
+        roster: SlackRoster | None = None,
     ) -> None:
         self._bot = bot
+        self._commands = commands
         self._roster = roster
         self._backlog = backlog
         self._adapter = adapter
-        self._clock = clock
-        self._forms = PendingForms(bot.sessions, clock)
+        self._forms = forms
         self._replies = ReplyDelivery(adapter, self._forms)
         self._directs: dict[tuple[str, str], str] = {}
 
     def register(self, app: AsyncApp) -> None:
-        for command in translate.COMMAND_PREFIXES:
+        for command in slash_commands(self._commands):
             app.command(command)(self._later(self.on_command))
         app.event("app_mention")(self._later(self.on_message_event))
         app.event("message")(self._later(self.on_message_event))
@@ -147,7 +152,7 @@ class SlackListeners:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        first = await claim(self._bot.sessions, translate.PLATFORM, str(event_id), self._clock.now())
+        first = await self._bot.first_sight(translate.PLATFORM, str(event_id))
         if not first:
             log.info("slack event %s already processed; retry ignored", event_id)
         return first

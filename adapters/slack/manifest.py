@@ -4,11 +4,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from adapters.slack.translate import MAIN_COMMAND
+
+if TYPE_CHECKING:
+    from bot.commands.book import CommandBook
+    from bot.core import LearnBot
 
 # Least scopes, each for something learnbot does (same comments in manifest.yml).
 BOT_SCOPES: dict[str, str] = {
-    "commands": "the /learnbot, /learned and /retro slash commands and the Save as learning shortcut",
+    "commands": "the /learnbot and /learned slash commands and the Save as learning shortcut",
     "chat:write": "answer, post prompts and update messages after a button press",
     "app_mentions:read": "@learnbot <command> in channels the bot is in",
     "im:history": "plain messages to the bot in its Messages tab",
@@ -29,14 +36,28 @@ BOT_EVENTS = (
     "member_left_channel",
     "user_change",
 )
-COMMANDS = (
-    ("/learnbot", "learnbot: log, search, nudges, retros and more", "help"),
-    ("/learned", "Log something you learned", "Git bisect finds the bad commit fast #git"),
-    ("/retro", "Team retrospectives", "help"),
-)
+MAIN_DESCRIPTION = "learnbot: every command (help lists them)"
+# (command, description, usage hint)
+SlashCommand = tuple[str, str, str]
 
 
-def manifest(base_url: str) -> dict[str, Any]:
+def slash_commands(book: CommandBook) -> list[str]:
+    """The slash commands learnbot answers: `/learnbot` and one per spec that asks for its own."""
+    return [MAIN_COMMAND, *(f"/{spec.key}" for spec in book.commands if spec.slash)]
+
+
+def declared_commands(bot: LearnBot) -> list[SlashCommand]:
+    """The manifest's slash commands, described from the specs in English (a manifest has one language)."""
+    t = bot.catalog.translator("en")
+    declared: list[SlashCommand] = [(MAIN_COMMAND, MAIN_DESCRIPTION, "help")]
+    for spec in bot.commands.commands:
+        if spec.slash:
+            hint = bot.help.usage(t, spec).removeprefix(bot.help.path(t, spec)).strip()
+            declared.append((f"/{spec.key}", t(f"commands.{spec.key}.summary").capitalize(), hint))
+    return declared
+
+
+def manifest(base_url: str, commands: Sequence[SlashCommand]) -> dict[str, Any]:
     """The manifest for a learnbot served at `base_url` (HTTP mode; Socket Mode ignores the URLs)."""
     base = base_url.rstrip("/")
     events = f"{base}/slack/events"
@@ -54,8 +75,9 @@ def manifest(base_url: str) -> dict[str, Any]:
             },
             "bot_user": {"display_name": "learnbot", "always_online": True},
             "slash_commands": [
-                {"command": name, "url": events, "description": text, "usage_hint": hint, "should_escape": False}
-                for name, text, hint in COMMANDS
+                # should_escape: Slack then sends mentions as <@U…|name>, so `role grant @Bo` keeps Bo's id.
+                {"command": name, "url": events, "description": text[:100], "usage_hint": hint, "should_escape": True}
+                for name, text, hint in commands
             ],
             "shortcuts": [
                 {
@@ -80,5 +102,5 @@ def manifest(base_url: str) -> dict[str, Any]:
     }
 
 
-def manifest_json(base_url: str) -> str:
-    return json.dumps(manifest(base_url), indent=2, ensure_ascii=False)
+def manifest_json(base_url: str, commands: Sequence[SlashCommand]) -> str:
+    return json.dumps(manifest(base_url, commands), indent=2, ensure_ascii=False)

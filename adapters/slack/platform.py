@@ -28,6 +28,7 @@ from adapters.slack.backlog import Backlog
 from adapters.slack.install_pages import install_pages
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.pending_forms import PendingForms
 from adapters.slack.roster import SlackRoster
 from adapters.slack.socket_mode import connect as socket_mode_connect
 from adapters.slack.tokens import (
@@ -136,7 +137,10 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         )
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock, backlog, SlackRoster(adapter, app.membership)).register(bolt)
+    roster = SlackRoster(adapter, app.bot)
+    SlackListeners(app.bot, app.bot.commands, adapter, backlog, PendingForms(app.sessions, app.clock), roster).register(
+        bolt
+    )
     return bolt, adapter
 
 
@@ -198,7 +202,6 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     backlog.start()
     web_app[BACKLOG_KEY] = backlog
     app.notifier.register(adapter)
-    await adapter.start(app.bot)
 
     async def cleanup() -> None:
         if socket_mode is not None:

@@ -13,9 +13,8 @@ from typing import Any
 
 from adapters.slack import translate
 from adapters.slack.transport import SlackAdapter
-from bot.membership import Membership
-from bot.model import ConversationKind, ConversationRef
-from bot.ports import DeliveryError
+from bot.model import ConversationKind, ConversationRef, RosterEntry
+from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
 JsonObject = dict[str, Any]
@@ -25,9 +24,9 @@ _MAX_PAGES = 500  # 100,000 members: a loop guard against a cursor that never en
 
 
 class SlackRoster:
-    def __init__(self, adapter: SlackAdapter, membership: Membership) -> None:
+    def __init__(self, adapter: SlackAdapter, core: InboundHandler) -> None:
         self._adapter = adapter
-        self._membership = membership
+        self._core = core
         self._known: set[tuple[str, str]] = set()  # (team, channel) rosters read by this process
 
     async def read(self, channel: ConversationRef, bot_user_id: str | None) -> int:
@@ -53,7 +52,8 @@ class SlackRoster:
             log.warning("could not read the members of Slack channel %s: %s", channel.id, error.reason)
             return 0
         users = [translate.user(channel.tenant, member) for member in members if member != bot_user_id]
-        recorded = await self._membership.record_members(channel, users)
+        await self._core.roster_joined(channel, [RosterEntry(user) for user in users])
+        recorded = len(users)
         log.info("recorded %d members of Slack channel %s", recorded, channel.id)
         return recorded
 
@@ -70,7 +70,7 @@ class SlackRoster:
         if joined and joined == bot_user_id:
             await self.read(channel, bot_user_id)
         elif joined:
-            await self._membership.record_members(channel, [translate.user(channel.tenant, joined)])
+            await self._core.roster_joined(channel, [RosterEntry(translate.user(channel.tenant, joined))])
 
     async def on_member_left(self, body: JsonObject, bot_user_id: str | None) -> None:
         event = body.get("event") or {}
@@ -78,16 +78,16 @@ class SlackRoster:
         left = str(event.get("user") or "")
         if left and left == bot_user_id:
             self._known.discard((channel.tenant, channel.id))
-            await self._membership.forget(channel)
+            await self._core.removed_from(channel)
         elif left:
-            await self._membership.remove(channel, [translate.user(channel.tenant, left)])
+            await self._core.roster_left(channel, [translate.user(channel.tenant, left)])
 
     async def on_user_change(self, body: JsonObject, bot_user_id: str | None) -> None:
         info = (body.get("event") or {}).get("user") or {}
         if not isinstance(info, dict) or not info.get("id") or info.get("is_bot"):
             return
         team = str(info.get("team_id") or body.get("team_id") or "")
-        await self._membership.refresh_profile(translate.user(team, str(info["id"])), translate.profile(info))
+        await self._core.profile_changed(translate.user(team, str(info["id"])), translate.profile(info))
 
     @staticmethod
     def _channel(body: JsonObject, event: JsonObject) -> ConversationRef:

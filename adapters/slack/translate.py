@@ -12,18 +12,22 @@ from bot.model import (
     FormValue,
     InboundAction,
     InboundMessage,
+    Mention,
     Profile,
     SentRef,
     UserRef,
 )
 
 PLATFORM = "slack"
-# Slash commands that stand for a word of the grammar; `/learnbot` takes the whole grammar.
-COMMAND_PREFIXES = {"/learnbot": "", "/learned": "learned ", "/retro": "retro "}
+# `/learnbot` takes every command; any other slash command (declared by a command spec, e.g. `/learned`) stands
+# for the command word it is named after.
+MAIN_COMMAND = "/learnbot"
 SAVE_SHORTCUT = "save_as_learning"
 # The core's action that opens the "log a learning" form, prefilled with its value.
 COMPOSE_ACTION = "learning.compose"
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+# Other markup Slack puts in text: channels, special mentions, links, user groups.
+_MARKUP = re.compile(r"<([#!]?)([^>|]*)(?:\|([^>]*))?>")
 
 JsonObject = dict[str, Any]
 
@@ -47,13 +51,15 @@ def user(team_id: str, user_id: str, name: str | None = None) -> UserRef:
 
 
 def profile(info: JsonObject) -> Profile:
-    """A Slack user object (users.info, user_change) -> what the core keeps of it; admins and owners manage."""
+    """A Slack user object (users.info, user_change) -> what the core keeps of it; workspace admins and owners
+    are learnbot admins, and a fresh user object states the roles (so a demotion on Slack demotes here too)."""
     names = info.get("profile") or {}
     return Profile(
         display_name=names.get("display_name") or names.get("real_name") or info.get("real_name") or info.get("name"),
         locale=info.get("locale"),
         timezone=info.get("tz"),
-        is_manager=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+        is_admin=bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")),
+        states_roles=bool(info),
     )
 
 
@@ -63,31 +69,47 @@ def unescape(text: str) -> str:
 
 
 def slash_command(body: JsonObject) -> InboundMessage:
-    """`/learnbot learnings git`, `/learned …`, `/retro …` -> the same grammar as a typed message."""
+    """`/learnbot learnings git`, `/learned …` -> the same commands as a typed message."""
     team = str(body.get("team_id", ""))
-    prefix = COMMAND_PREFIXES.get(str(body.get("command", "")), "")
-    text = (prefix + unescape(str(body.get("text", "")).strip())).strip()
+    command = str(body.get("command", ""))
+    prefix = "" if command == MAIN_COMMAND else command.lstrip("/") + " "
+    text, _, mentions = read_text(str(body.get("text", "")), team, None)
     channel_name = body.get("channel_name")
     channel_type = "im" if channel_name == "directmessage" else None
     return InboundMessage(
         user=user(team, str(body.get("user_id", "")), body.get("user_name")),
         conversation=conversation(team, str(body.get("channel_id", "")), channel_type, channel_name),
-        text=text,
+        text=(prefix + text).strip(),
+        mentions=mentions,
     )
 
 
-def strip_mentions(text: str, bot_user_id: str | None) -> tuple[str, bool]:
-    """Remove mentions of the bot; returns the text and whether the bot was mentioned."""
+def read_text(text: str, team: str, bot_user_id: str | None) -> tuple[str, bool, tuple[Mention, ...]]:
+    """Slack's escaped text -> what the member typed: member mentions become `@name` (and `Mention`s), the
+    bot's own mention is removed, channels read `#name`, links their URL. Returns (text, bot mentioned, mentions).
+    Slash commands pass no `bot_user_id`: there every mention is of a member."""
     mentioned = False
+    mentions: list[Mention] = []
 
-    def replace(match: re.Match[str]) -> str:
+    def member(match: re.Match[str]) -> str:
         nonlocal mentioned
-        if bot_user_id is None or match.group(1) == bot_user_id:
+        if bot_user_id is not None and match.group(1) == bot_user_id:
             mentioned = True
             return ""
-        return match.group(0)
+        name = match.group(2) or match.group(1)
+        mentions.append(Mention(user(team, match.group(1), match.group(2) or None), f"@{name}"))
+        return f"@{name}"
 
-    return " ".join(_MENTION.sub(replace, text).split()), mentioned
+    def other(match: re.Match[str]) -> str:
+        sigil, target, label = match.groups()
+        if sigil == "#":
+            return f"#{label or target}"
+        if sigil == "!":
+            return f"@{(label or target).split('^')[0]}"  # <!here>, <!subteam^S1|team>: text, never a page
+        return label if label and not target.startswith(("http://", "https://", "mailto:")) else target
+
+    text = _MARKUP.sub(other, _MENTION.sub(member, text))
+    return unescape(text).strip(), mentioned, tuple(mentions)
 
 
 def event_message(envelope: JsonObject, bot_user_id: str | None) -> InboundMessage | None:
@@ -102,7 +124,8 @@ def event_message(envelope: JsonObject, bot_user_id: str | None) -> InboundMessa
     team = str(event.get("team") or envelope.get("team_id") or "")
     channel_id = str(event.get("channel", ""))
     channel_type = event.get("channel_type")
-    text, mentioned = strip_mentions(unescape(str(event.get("text", ""))), bot_user_id)
+    team_for_mentions = str(event.get("team") or envelope.get("team_id") or "")
+    text, mentioned, mentions = read_text(str(event.get("text", "")), team_for_mentions, bot_user_id)
     thread_ts = event.get("thread_ts")
     thread_id = str(thread_ts) if thread_ts and thread_ts != event.get("ts") else None
     if kind == "app_mention" or channel_type == "im":
@@ -121,6 +144,7 @@ def event_message(envelope: JsonObject, bot_user_id: str | None) -> InboundMessa
         thread_id=thread_id,
         addressed=addressed,
         id=str(event.get("ts")) if event.get("ts") else None,
+        mentions=mentions,
     )
 
 

@@ -17,7 +17,7 @@ from adapters.slack import render, translate
 from adapters.slack.tokens import TokenSource
 from adapters.slack.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef, UserRef
-from bot.ports import Capabilities, DeliveryError, InboundHandler, RateLimited
+from bot.ports import Capabilities, DeliveryError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,9 @@ class SlackAdapter:
         self._api_url = api_url
         self._proactive: dict[str, AsyncWebClient] = {}
         self._replying: dict[str, AsyncWebClient] = {}
-        self.handler: InboundHandler | None = None
-
-    async def start(self, handler: InboundHandler) -> None:
-        self.handler = handler
 
     async def stop(self) -> None:
-        self.handler = None
+        """Nothing to close: the Web API clients hold no connection between calls."""
 
     async def client(self, team_id: str, *, wait_on_rate_limit: bool) -> AsyncWebClient:
         token = await self._tokens.bot_token(team_id)

@@ -35,7 +35,7 @@ from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
-from bot.ports import Capabilities, DeliveryError, InboundHandler
+from bot.ports import Capabilities, DeliveryError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -151,16 +151,11 @@ class TeamsAdapter:
             validator = TokenValidator(config.app_id or "", self.signing_keys)
         self.cloud = CloudAdapter(_Authentication(_AuthConfiguration(config), validator))
         self.delivery = delivery or Delivery(Pacer(config.conversation_rate, config.tenant_rate))
-        self.handler: InboundHandler | None = None
         # Learnt from inbound activities: where each tenant's connector is and who the bot is there.
         self._service_urls: dict[str, str] = {}
         self._bots: dict[str, JsonObject] = {}
 
-    async def start(self, handler: InboundHandler) -> None:
-        self.handler = handler
-
     async def stop(self) -> None:
-        self.handler = None
         if self.signing_keys is not None:
             await self.signing_keys.close()
 

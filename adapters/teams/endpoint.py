@@ -23,6 +23,8 @@ from adapters.teams.auth import Unauthorized
 from adapters.teams.translate import BadActivity, check_activity
 from adapters.teams.turns import TeamsTurns, TurnOutcome
 from adapters.web import HalfConfigured, PlatformState, WebPlatform
+from bot.errors import report
+from bot.ports import DeliveryError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,13 +84,17 @@ async def messages(request: web.Request) -> web.Response:
         await turns.adapter.process(auth, activity, logic)
     except BadActivity as error:
         return _error(400, f"not a Bot Framework activity: {error}")
+    except Exception as error:  # the core answers its own failures; this is ours (the connector, a card)
+        reference = report(error, "a Teams turn")
+        status = 502 if isinstance(error, DeliveryError) else 500
+        return web.json_response({"error": "the turn failed", "reference": reference}, status=status)
     if outcome.body is not None:
         return web.json_response(outcome.body, status=outcome.status)
     return web.Response(status=outcome.status)
 
 
 def build_turns(app: App, adapter: TeamsAdapter) -> TeamsTurns:
-    return TeamsTurns(adapter, app.bot, app.membership, app.catalog)
+    return TeamsTurns(adapter, app.bot, app.catalog)
 
 
 async def mount_teams(
@@ -106,7 +112,6 @@ async def mount_teams(
     web_app[TURNS_KEY] = turns
     web_app.router.add_post(ROUTE, messages)
     app.notifier.register(adapter)
-    await adapter.start(app.bot)
 
     async def cleanup() -> None:
         await turns.drain()

@@ -13,15 +13,21 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.teams.translate import SAVE_COMMAND
 from bot.catalog import Translator
+from bot.commands.spec import Place
 from bot.model import JsonObject
+
+if TYPE_CHECKING:
+    from bot.core import LearnBot
 
 MANIFEST_VERSION = "1.19"
 MANIFEST_SCHEMA = (
     f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 )
+TEAMS_COMMANDS_PER_SCOPE = 10  # Teams' own limit per command list
 ACCENT = (0x2E, 0x6B, 0x5E)  # a calm green
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 Pixel = tuple[int, int, int, int]
@@ -60,15 +66,30 @@ def outline_icon(size: int = 32) -> bytes:
     return png(size, size, pixel)
 
 
-def manifest(app_id: str, host: str, commands: Sequence[tuple[str, str]], t: Translator, *, version: str) -> JsonObject:
-    """manifest.json for a bot in personal, team and group chat scopes, with its command list."""
+def command_lists(bot: LearnBot, t: Translator) -> list[JsonObject]:
+    """The bot's command lists: personal chat gets the commands that work in a 1:1 chat, team and group chats
+    those that work in a channel; Teams shows at most 10 per scope, so the specs' priority picks them."""
+    lists = []
+    for scopes, place in ((["personal"], Place.DIRECT), (["team", "groupChat"], Place.CHANNEL)):
+        specs = sorted(
+            (spec for spec in bot.commands.commands if spec.place in (Place.ANYWHERE, place)), key=lambda s: s.priority
+        )
+        commands = [
+            {"title": bot.help.first_word(t, spec)[:32], "description": t(f"commands.{spec.key}.summary")[:128]}
+            for spec in specs[:TEAMS_COMMANDS_PER_SCOPE]
+        ]
+        lists.append({"scopes": scopes, "commands": commands})
+    return lists
+
+
+def manifest(app_id: str, host: str, lists: Sequence[JsonObject], t: Translator, *, version: str) -> JsonObject:
+    """manifest.json for a bot in personal, team and group chat scopes, with its command lists."""
     if not _GUID.match(app_id):
         raise ValueError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}")
     host = host.removeprefix("https://").removeprefix("http://").strip("/")
     if not host or "/" in host:
         raise ValueError(f"--host must be a host name such as learnbot.example.com, not {host!r}")
     site = f"https://{host}"
-    command_list = [{"title": name[:32], "description": summary[:128]} for name, summary in commands[:10]]
     scopes = ["personal", "team", "groupChat"]
     return {
         "$schema": MANIFEST_SCHEMA,
@@ -91,7 +112,7 @@ def manifest(app_id: str, host: str, commands: Sequence[tuple[str, str]], t: Tra
                 "scopes": scopes,
                 "supportsFiles": False,
                 "isNotificationOnly": False,
-                "commandLists": [{"scopes": scopes, "commands": command_list}],
+                "commandLists": list(lists),
             }
         ],
         # "…" on any message → Save as learning (composeExtension/fetchTask and submitAction, see turns.py).

@@ -18,6 +18,7 @@ from bot.model import (
     InboundAction,
     InboundMessage,
     JsonObject,
+    Mention,
     Profile,
     SentRef,
     UserRef,
@@ -153,22 +154,47 @@ def _bot_mentions(activity: JsonObject) -> list[str]:
     return texts
 
 
-def message_text(activity: JsonObject) -> tuple[str, bool]:
-    """The text with the bot's @mentions removed, and whether the bot was mentioned."""
+def _member_mentions(activity: JsonObject) -> list[tuple[str, UserRef]]:
+    """Mentions of people other than the bot: the `<at>…</at>` text and who it stands for."""
+    bot_id = (activity.get("recipient") or {}).get("id")
+    found: list[tuple[str, UserRef]] = []
+    for entity in activity.get("entities") or []:
+        if not isinstance(entity, dict) or entity.get("type") != "mention":
+            continue
+        mentioned = entity.get("mentioned")
+        text = entity.get("text")
+        if not isinstance(mentioned, dict) or not isinstance(text, str) or not text:
+            continue
+        person = mentioned.get("id")
+        if not isinstance(person, str) or not person or person == bot_id:
+            continue
+        name = mentioned.get("name") if isinstance(mentioned.get("name"), str) else None
+        found.append((text, UserRef(PLATFORM, tenant_id(activity), person, name)))
+    return found
+
+
+def read_message(activity: JsonObject) -> tuple[str, bool, tuple[Mention, ...]]:
+    """The plain text, whether the bot was mentioned, and the members mentioned (`<at>Bo</at>` reads `@Bo`)."""
     text = str(activity.get("text") or "")
-    mentions = _bot_mentions(activity)
-    for mention in mentions:
+    bot_mentions = _bot_mentions(activity)
+    for mention in bot_mentions:
         text = text.replace(mention, " ")
+    mentions: list[Mention] = []
+    for markup, person in _member_mentions(activity):
+        shown = "@" + " ".join(html.unescape(_TAGS.sub("", markup)).split())
+        if markup in text:
+            text = text.replace(markup, shown, 1)
+            mentions.append(Mention(person, shown))
     # Teams sends channel messages as HTML-ish text (<p>, &nbsp;); the grammar wants plain words.
     text = html.unescape(_TAGS.sub(" ", text)).replace("\xa0", " ")
-    return " ".join(text.split()), bool(mentions)
+    return " ".join(text.split()), bool(bot_mentions), tuple(mentions)
 
 
 def inbound_message(activity: JsonObject) -> InboundMessage:
     """A typed message: a command in 1:1 chat, or in a channel/group after the bot's @mention."""
     where = conversation_ref(activity)
     _, thread = split_conversation_id(str(activity["conversation"]["id"]))
-    text, mentioned = message_text(activity)
+    text, mentioned, mentions = read_message(activity)
     return InboundMessage(
         user=sender(activity),
         conversation=where,
@@ -177,6 +203,7 @@ def inbound_message(activity: JsonObject) -> InboundMessage:
         profile=profile(activity),
         addressed=where.kind is ConversationKind.DIRECT or mentioned,
         id=activity.get("id"),
+        mentions=mentions,
     )
 
 

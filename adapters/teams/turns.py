@@ -20,8 +20,7 @@ from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission, task_message, task_module
 from adapters.teams.translate import CardSubmission
 from bot.catalog import Catalog, normalize_language
-from bot.membership import Membership, RosterEntry
-from bot.model import ConversationKind, ConversationRef, Form, JsonObject, OutboundMessage, Profile, UserRef
+from bot.model import ConversationKind, ConversationRef, Form, JsonObject, OutboundMessage, Profile, RosterEntry, UserRef
 from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,6 @@ class TurnOutcome:
 class TeamsTurns:
     adapter: TeamsAdapter
     bot: InboundHandler
-    membership: Membership
     catalog: Catalog
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -138,28 +136,28 @@ class TeamsTurns:
         added = translate.members_added(activity)
         removed = translate.members_removed(activity)
         if any(translate.is_bot(activity, account) for account in removed):
-            await self.membership.forget(where)
+            await self.bot.removed_from(where)
             return
         if removed:
-            await self.membership.remove(where, [translate.account_ref(activity, account) for account in removed])
+            await self.bot.roster_left(where, [translate.account_ref(activity, account) for account in removed])
         if any(translate.is_bot(activity, account) for account in added):
             await self._installed(context, tenant, activity, where)
         elif added:
             people = [translate.account_ref(activity, account) for account in added]
-            await self.membership.record(where, [RosterEntry(person) for person in people])
+            await self.bot.roster_joined(where, [RosterEntry(person) for person in people])
             self._open_directs(people)
 
     async def _installed(self, context: TurnContext, tenant: str, activity: JsonObject, where: ConversationRef) -> None:
         installer = translate.sender(activity)
         hints = translate.profile(activity)
         if where.kind is ConversationKind.DIRECT:
-            await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, hints))
+            await self.adapter.send_in_turn(context, tenant, await self.bot.welcome(installer, where, hints))
             return
-        # Adding an app to a team is for team owners unless they allow otherwise: the installer manages it.
-        owner = Profile(hints.display_name, hints.locale, hints.timezone, is_manager=True)
-        await self.adapter.send_in_turn(context, tenant, await self.membership.welcome(installer, where, owner))
+        # Adding an app to a team is for team owners unless they allow otherwise: the installer administers it.
+        owner = Profile(hints.display_name, hints.locale, hints.timezone, is_admin=True)
+        await self.adapter.send_in_turn(context, tenant, await self.bot.welcome(installer, where, owner))
         entries = await self._roster(context, activity)
-        await self.membership.record(where, [RosterEntry(installer, owner), *entries])
+        await self.bot.roster_joined(where, [RosterEntry(installer, owner), *entries])
         self._open_directs([entry.user for entry in entries])
 
     async def _roster(self, context: TurnContext, activity: JsonObject) -> list[RosterEntry]:
@@ -196,7 +194,7 @@ class TeamsTurns:
         async def open_one(person: UserRef) -> None:
             async with gate:
                 try:
-                    await self.membership.reach(person)
+                    await self.bot.reach(person)
                 except DeliveryError as error:
                     log.warning("could not open a 1:1 chat with %s: %s", person.id, error.reason)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
+from bot.commands.arguments import ascii_number
+from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.directory import member_timezone
 from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
 from bot.learning_search import MAX_COUNTED
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from bot.core import LearnBot
 
 SNIPPET_LENGTH = 280
-_PAGE_OPTION = re.compile(r"(?:^|\s)(?:--page|-p)\s+(\d{1,6})(?=\s|$)")
 
 
 def _snippet(text: str) -> str:
@@ -29,20 +29,32 @@ class LearningCommands:
         self._log = log
 
     def register(self, bot: LearnBot) -> None:
-        bot.command("learned", self.learned, aliases=("lært", "lärt", "til"))
-        bot.command("learnings", self.learnings, aliases=("søg", "sök", "search"))
+        bot.command(CommandSpec("learned", self.learned, (Arg("text", Kind.TEXT),), priority=1, slash=True))
+        bot.command(
+            CommandSpec(
+                "learnings",
+                self.learnings,
+                (Arg("query", Kind.TEXT, required=False), Arg("page", Kind.NUMBER, keyword=True, low=1, high=100_000)),
+                priority=2,
+            )
+        )
         bot.action("learnings.page", self.next_page)
         bot.action("learning.undo", self.undo)
 
-    async def learned(self, turn: Turn, args: str, *, source_url: str | None = None) -> list[OutboundMessage]:
-        if not args:
+    async def learned(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        return await self.save(turn, args.text.strip())
+
+    async def save(self, turn: Turn, text: str, *, source_url: str | None = None) -> list[OutboundMessage]:
+        """Log `text` as the turn member's learning (the command, the form and the shortcut alike); `source_url`
+        links the message it was saved from."""
+        if not text:
             raise UsageError("learned.empty")
         learning = await self._log.add(
             turn.session,
             tenant_id=turn.tenant.id,
             member_id=turn.member.id,
             conversation_id=turn.conversation.id,
-            text=args,
+            text=text,
             language=turn.language,
             now=turn.now,
             source_url=source_url,
@@ -60,12 +72,8 @@ class LearningCommands:
         )
         return [OutboundMessage(text=saved, blocks=blocks, private=True)]
 
-    async def learnings(self, turn: Turn, args: str) -> list[OutboundMessage]:
-        page = 1
-        if match := _PAGE_OPTION.search(args):
-            page = max(1, int(match.group(1)))
-            args = (args[: match.start()] + args[match.end() :]).strip()
-        return [await self._page(turn, args, page)]
+    async def learnings(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        return [await self._page(turn, args.string("query") or "", args.number("page") or 1)]
 
     async def next_page(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
         try:
@@ -76,8 +84,7 @@ class LearningCommands:
         return [await self._page(turn, query, max(1, min(page, 1_000_000)))]  # a forged value must fit SQL
 
     async def undo(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        value = action.value
-        learning_id = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+        learning_id = ascii_number(action.value) or 0
         deleted = await self._log.delete(turn.session, learning_id, turn.member.id)
         key = "learned.undone" if deleted else "learned.undo_failed"
         return [OutboundMessage(text=turn.t(key), blocks=(Text(turn.t(key)),), private=True, replace_source=True)]

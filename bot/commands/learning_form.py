@@ -54,7 +54,7 @@ class LearningForm:
         text = action.form.get(TEXT_FIELD)
         if not isinstance(text, str) or not text.strip():
             raise UsageError("learned.empty")
-        return await self._commands.learned(turn, text.strip(), source_url=source_link(action.value))
+        return await self._commands.save(turn, text.strip(), source_url=source_link(action.value))
 
     async def recent_section(self, turn: Turn) -> tuple[Block, ...]:
         page = await self._log.recent(turn.session, turn.member.id)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.catalog import SUPPORTED_LANGUAGES, normalize_language
+from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.model import OutboundMessage
 from bot.turn import Turn, UsageError
 
@@ -30,23 +31,24 @@ def nearest_timezone(name: str) -> str | None:
     return folded[matches[0]] if matches else None
 
 
-async def language(turn: Turn, args: str) -> list[OutboundMessage]:
-    if not args:
+async def language(turn: Turn, args: Args) -> list[OutboundMessage]:
+    wanted = args.string("language")
+    if not wanted:
         current = turn.t.catalog.text(turn.language, "meta.name")
         return [OutboundMessage.plain(turn.t("language.current", language=current), private=True)]
-    chosen = normalize_language(args.split()[0])
+    chosen = normalize_language(wanted)
     if chosen is None:
-        raise UsageError("language.unknown", value=args.split()[0][:40], options=", ".join(SUPPORTED_LANGUAGES))
+        raise UsageError("language.unknown", value=wanted[:40], options=", ".join(SUPPORTED_LANGUAGES))
     turn.member.language = chosen
     turn.t = turn.t.catalog.translator(chosen)
     return [OutboundMessage.plain(turn.t("language.set"), private=True)]
 
 
-async def timezone(turn: Turn, args: str) -> list[OutboundMessage]:
-    if not args:
+async def timezone(turn: Turn, args: Args) -> list[OutboundMessage]:
+    wanted = args.string("zone")
+    if not wanted:
         current = turn.member.timezone or turn.tenant.timezone
         return [OutboundMessage.plain(turn.t("timezone.current", timezone=current), private=True)]
-    wanted = args.split()[0]
     zone = find_timezone(wanted)
     if zone is None:
         suggestion = nearest_timezone(wanted)
@@ -58,6 +60,6 @@ async def timezone(turn: Turn, args: str) -> list[OutboundMessage]:
     return [OutboundMessage.plain(turn.t("timezone.set", timezone=zone, time=local), private=True)]
 
 
-def register(bot: LearnBot) -> None:
-    bot.command("language", language, aliases=("sprog", "språk"))
-    bot.command("timezone", timezone, aliases=("tidszone", "tidszon", "tz"))
+def install(bot: LearnBot) -> None:
+    bot.command(CommandSpec("language", language, (Arg("language", Kind.WORD, required=False),), priority=40))
+    bot.command(CommandSpec("timezone", timezone, (Arg("zone", Kind.WORD, required=False),), priority=41))

@@ -37,7 +37,12 @@ class Member(Base):
     # None means "not chosen": the tenant's language / time zone apply.
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16), default="member")  # member | manager
+    role: Mapped[str] = mapped_column(String(16), default="member")  # member | manager | admin
+    # "platform" when the role came from the platform (Slack admin, Teams installer): it follows the platform,
+    # demotion included. "granted" when someone ran `role grant`: only `role revoke` takes it away.
+    role_source: Mapped[str | None] = mapped_column(String(16))
+    # When the platform profile (and with it a platform role) was last read.
+    profile_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     tenant: Mapped[Tenant] = relationship(lazy="joined")

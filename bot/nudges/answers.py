@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from bot.commands.grammar import Grammar, Unknown
 from bot.model import ConversationKind, InboundAction, InboundMessage, OutboundMessage, Text
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
@@ -53,15 +52,11 @@ def _is_id(value: str) -> bool:
 
 
 class Answers:
-    def __init__(self) -> None:
-        self._grammar: Grammar | None = None
-
     def register(self, bot: LearnBot) -> None:
-        self._grammar = bot.grammar
         bot.action(messages.ANSWER_ACTION, self.open_form)
         bot.action(messages.SUBMIT_ACTION, self.submit)
         bot.action(messages.RESURFACE_ACTION, self.resurface)
-        bot.intercept(self.intercept)
+        bot.intercept(self.intercept, awaits=self.awaits)
 
     async def _answerable(self, turn: Turn, value: str) -> tuple[NudgeDelivery, NudgeRun | None]:
         delivery = await turn.session.get(NudgeDelivery, int(value)) if _is_id(value) else None
@@ -104,13 +99,21 @@ class Answers:
         await save_answer(turn, delivery, turn.t(f"nudges.outcome_{outcome}"), append=False, outcome=outcome)
         return _ack(turn, f"nudges.resurface_{outcome}", replace=True)
 
-    async def intercept(self, turn: Turn, message: InboundMessage) -> list[OutboundMessage] | None:
-        """Claim thread replies to a prompt, and free text in a DM while a prompt there is open."""
-        delivery = None
+    async def _awaiting(self, turn: Turn, message: InboundMessage) -> NudgeDelivery | None:
+        """The prompt a thread reply answers, or the open prompt of a DM."""
         if message.thread_id:
-            delivery = await self._by_thread(turn, message.thread_id)
-        elif turn.where.kind is ConversationKind.DIRECT and self._is_free_text(message.text):
-            delivery = await self._latest_open_in_direct(turn)
+            return await self._by_thread(turn, message.thread_id)
+        if turn.where.kind is ConversationKind.DIRECT:
+            return await self._latest_open_in_direct(turn)
+        return None
+
+    async def awaits(self, turn: Turn, message: InboundMessage) -> bool:
+        return await self._awaiting(turn, message) is not None
+
+    async def intercept(self, turn: Turn, message: InboundMessage) -> list[OutboundMessage] | None:
+        """Claim thread replies to a prompt, and free text in a DM while a prompt there is open. The core offers
+        only text that is no command here, or a command the member chose to send as an answer."""
+        delivery = await self._awaiting(turn, message)
         if delivery is None:
             return None
         try:
@@ -122,9 +125,6 @@ class Answers:
             return None  # let the core explain empty or over-long input
         await save_answer(turn, delivery, text, append=True)
         return _ack(turn, "nudges.saved")
-
-    def _is_free_text(self, text: str) -> bool:
-        return self._grammar is not None and isinstance(self._grammar.parse(text), Unknown)
 
     async def _by_thread(self, turn: Turn, thread_id: str) -> NudgeDelivery | None:
         reminded = aliased(NudgeDelivery)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
+from bot.commands.spec import Arg, Args, CommandSpec, Kind, Role
+from bot.db.models import Member
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.model import ConversationKind, OutboundMessage, Text
@@ -18,13 +21,16 @@ from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, next
 from bot.nudges.skip_rules import normalize_country
 from bot.nudges.streaks import streak
 from bot.nudges.tables import NudgeDelivery, NudgePreference, NudgeRun, NudgeSchedule, NudgeTeamSetting
+from bot.roles.access import NAMES_SHOWN, display, holders
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
     from bot.core import LearnBot
     from bot.nudges.config import EngineConfig
 
-_UNTIL = re.compile(r"^(?:until|til|till|indtil)?\s*(\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
+_NO_COUNTRY = ("none", "ingen")
+# Schedule numbers are database ids: larger ones cannot exist (and would overflow SQLite's integers).
+MAX_ID = 2**31 - 1
 
 
 def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
@@ -38,38 +44,59 @@ async def _preference(turn: Turn) -> NudgePreference:
     return preference
 
 
+def _country(word: str) -> str | None:
+    """A country code, or None for "none"; anything else is a usage error."""
+    if word.casefold() in _NO_COUNTRY:
+        return None
+    country = normalize_country(word)
+    if country is None:
+        raise UsageError("nudges.holidays_unknown", value=word[:20])
+    return country
+
+
 class NudgeCommands:
     def __init__(self, config: EngineConfig) -> None:
         self._config = config
 
+    def specs(self) -> list[CommandSpec]:
+        schedule_id = (Arg("id", Kind.NUMBER, low=1, high=MAX_ID),)
+        country = Arg("country", Kind.WORD)
+        return [
+            CommandSpec(
+                "nudge",
+                subcommands=(
+                    CommandSpec("nudge.add", self._add, (Arg("schedule", Kind.TEXT),)),
+                    CommandSpec("nudge.list", self._list),
+                    CommandSpec("nudge.remove", partial(self._change, change="remove"), schedule_id),
+                    CommandSpec("nudge.pause", partial(self._change, change="pause"), schedule_id),
+                    CommandSpec("nudge.resume", partial(self._change, change="resume"), schedule_id),
+                ),
+                default="list",
+                priority=10,
+            ),
+            CommandSpec("pause", self.pause, (Arg("until", Kind.DATE, keyword=True),), priority=20),
+            CommandSpec("resume", self.resume, priority=21),
+            CommandSpec(
+                "holidays",
+                self.holidays,
+                (replace(country, required=False),),
+                subcommands=(CommandSpec("holidays.team", self.team_holidays, (country,), role=Role.MANAGER),),
+                priority=60,
+            ),
+            CommandSpec("stop", self.stop, priority=22),
+            CommandSpec("start", self.start, priority=23),
+            CommandSpec("reflect", self.reflect, (Arg("topic", Kind.TEXT, required=False),), priority=5),
+            CommandSpec("streak", self.streak, priority=6),
+        ]
+
     def register(self, bot: LearnBot) -> None:
-        bot.command("nudge", self.nudge, aliases=("nudges",))
-        bot.command("pause", self.pause)
-        bot.command("resume", self.resume)
-        bot.command("holidays", self.holidays, aliases=("helligdage", "helgdagar"))
-        bot.command("stop", self.stop)
-        bot.command("start", self.start)
-        bot.command("reflect", self.reflect, aliases=("refleksion", "reflektera"))
-        bot.command("streak", self.streak)
+        for spec in self.specs():
+            bot.command(spec)
 
     # --- nudge add|list|remove|pause|resume -----------------------------------------------------------------
 
-    async def nudge(self, turn: Turn, args: str) -> list[OutboundMessage]:
-        verb, _, rest = args.strip().partition(" ")
-        match verb.casefold():
-            case "add" | "tilføj" | "lägg":
-                return await self._add(turn, rest.strip())
-            case "list" | "" | "liste" | "lista":
-                return await self._list(turn)
-            case "remove" | "fjern" | "ta":
-                return await self._change(turn, rest, "remove")
-            case "pause":
-                return await self._change(turn, rest, "pause")
-            case "resume":
-                return await self._change(turn, rest, "resume")
-        raise UsageError("nudges.unknown_verb", verb=verb[:40])
-
-    async def _add(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def _add(self, turn: Turn, parsed: Args) -> list[OutboundMessage]:
+        args = parsed.text
         try:
             spec = parse_schedule(args)
         except ScheduleError as error:
@@ -113,12 +140,16 @@ class NudgeCommands:
         )
 
     def _visible(self, turn: Turn) -> list[ColumnElement[bool]]:
+        """A member sees their own personal nudges and the channel nudges of where they are; nobody else's."""
         return [
             NudgeSchedule.tenant_id == turn.tenant.id,
-            or_(NudgeSchedule.conversation_id == turn.conversation.id, NudgeSchedule.owner_member_id == turn.member.id),
+            or_(
+                NudgeSchedule.owner_member_id == turn.member.id,
+                and_(NudgeSchedule.owner_member_id.is_(None), NudgeSchedule.conversation_id == turn.conversation.id),
+            ),
         ]
 
-    async def _list(self, turn: Turn) -> list[OutboundMessage]:
+    async def _list(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         schedules = (
             await turn.session.scalars(select(NudgeSchedule).where(*self._visible(turn)).order_by(NudgeSchedule.id))
         ).all()
@@ -130,15 +161,16 @@ class NudgeCommands:
             lines.append(f"#{schedule.id}{paused}: {self._describe(turn, schedule)}")
         return _reply("\n".join(lines))
 
-    async def _change(self, turn: Turn, args: str, change: str) -> list[OutboundMessage]:
-        word = args.strip().lstrip("#")
-        if not (word.isascii() and word.isdigit()) or len(word) > 18:  # ids are ASCII and fit in 64 bits
-            raise UsageError("nudges.which", value=word[:40])
+    async def _change(self, turn: Turn, args: Args, change: str) -> list[OutboundMessage]:
+        number = args.number("id")
+        assert number is not None  # a required argument
         schedule = await turn.session.scalar(
-            select(NudgeSchedule).where(NudgeSchedule.id == int(word), *self._visible(turn))
+            select(NudgeSchedule).where(NudgeSchedule.id == number, *self._visible(turn))
         )
         if schedule is None:
-            raise UsageError("nudges.not_found", id=word)
+            raise UsageError("nudges.not_found", id=number)
+        if schedule.owner_member_id is None and schedule.created_by_member_id != turn.member.id and not turn.is_manager:
+            return await self._not_yours(turn, schedule)
         if change == "remove":
             await turn.session.delete(schedule)
         else:
@@ -149,20 +181,25 @@ class NudgeCommands:
                 schedule.next_due_at = next_fire(schedule.cron, zones, turn.now)
         return _reply(turn.t(f"nudges.{change}d", id=schedule.id), private=False)
 
+    async def _not_yours(self, turn: Turn, schedule: NudgeSchedule) -> list[OutboundMessage]:
+        """A channel nudge is changed by whoever added it, managers and admins: say so, with names."""
+        creator = (
+            await turn.session.get(Member, schedule.created_by_member_id) if schedule.created_by_member_id else None
+        )
+        text = turn.t("nudges.not_yours_to_change", id=schedule.id, creator=display(creator) if creator else "–")
+        managers = [display(member) for member in await holders(turn.session, turn.tenant, Role.MANAGER)]
+        if managers:
+            text += " " + turn.t("roles.ask", names=", ".join(managers[:NAMES_SHOWN]))
+        return _reply(text)
+
     # --- the member's own settings ------------------------------------------------------------------------
 
-    async def pause(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def pause(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         preference = await _preference(turn)
-        if not args.strip():
+        until = args.date("until")
+        if until is None:
             preference.paused, preference.paused_until = True, None
             return _reply(turn.t("nudges.member_paused"))
-        match = _UNTIL.match(args.strip())
-        try:
-            until = date.fromisoformat(match.group(1)) if match else None
-        except ValueError:
-            until = None
-        if until is None:
-            raise UsageError("nudges.bad_date", value=args.strip()[:40])
         today = turn.now.astimezone(ZoneInfo(member_timezone(turn.member).key)).date()
         if until < today:
             raise UsageError("nudges.date_past", value=until.isoformat())
@@ -171,47 +208,42 @@ class NudgeCommands:
             turn.t("nudges.member_paused_until", date=until.isoformat(), back=(until + timedelta(days=1)).isoformat())
         )
 
-    async def resume(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def resume(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         preference = await _preference(turn)
         preference.paused, preference.paused_until = False, None
         return _reply(turn.t("nudges.member_resumed"))
 
-    async def stop(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def stop(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         (await _preference(turn)).opted_out = True
         return _reply(turn.t("nudges.stopped"))
 
-    async def start(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def start(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         (await _preference(turn)).opted_out = False
         return _reply(turn.t("nudges.started"))
 
-    async def holidays(self, turn: Turn, args: str) -> list[OutboundMessage]:
-        words = args.split()
-        team = bool(words) and words[0].casefold() in ("team", "hold")
-        if team:
-            words = words[1:]
-        setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id)
+    async def holidays(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        word = args.string("country")
         preference = await _preference(turn)
-        if not words:
+        if not word:
+            setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id)
             mine = preference.country or (setting.country if setting else None)
             return _reply(turn.t("nudges.holidays_current", country=mine) if mine else turn.t("nudges.holidays_none"))
-        country = None if words[0].casefold() in ("none", "ingen") else normalize_country(words[0])
-        if country is None and words[0].casefold() not in ("none", "ingen"):
-            raise UsageError("nudges.holidays_unknown", value=words[0][:20])
-        if team:
-            if not turn.is_manager:
-                raise UsageError("errors.managers_only", command="holidays team")
-            await insert_ignore(turn.session, NudgeTeamSetting, {"tenant_id": turn.tenant.id}, ["tenant_id"])
-            setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id, populate_existing=True)
-            assert setting is not None
-            setting.country = country
-            return _reply(turn.t("nudges.holidays_team_set", country=country or "–"), private=False)
+        country = _country(word)
         preference.country = country
         return _reply(turn.t("nudges.holidays_set", country=country or "–"))
 
+    async def team_holidays(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        country = _country(args.string("country") or "")
+        await insert_ignore(turn.session, NudgeTeamSetting, {"tenant_id": turn.tenant.id}, ["tenant_id"])
+        setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id, populate_existing=True)
+        assert setting is not None
+        setting.country = country
+        return _reply(turn.t("nudges.holidays_team_set", country=country or "–"), private=False)
+
     # --- on demand ------------------------------------------------------------------------------------------
 
-    async def reflect(self, turn: Turn, args: str) -> list[OutboundMessage]:
-        topic = " ".join(args.split())[:200] or None
+    async def reflect(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        topic = " ".join(args.text.split())[:200] or None
         run = NudgeRun(
             schedule_id=None,
             tenant_id=turn.tenant.id,
@@ -243,7 +275,7 @@ class NudgeCommands:
         in_channel = turn.where.kind is not ConversationKind.DIRECT
         return [messages.prompt_message(turn.t, run.prompt_set, delivery.id, topic=topic, in_channel=in_channel)]
 
-    async def streak(self, turn: Turn, args: str) -> list[OutboundMessage]:
+    async def streak(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         result = await streak(turn.session, turn.member.id, turn.now)
         if result.best == 0:
             return _reply(turn.t("nudges.streak_none"))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
+from bot.commands.spec import Args
 from bot.db.models import ConversationMember
 from bot.directory import member_timezone
 from bot.model import Block, Button, Buttons, Fields, InboundAction, OutboundMessage, Text
@@ -87,7 +88,7 @@ class NudgeHome:
         return list(await turn.session.scalars(query))
 
     async def pause(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        return await self._commands.pause(turn, "")
+        return await self._commands.pause(turn, Args())
 
     async def resume(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        return await self._commands.resume(turn, "")
+        return await self._commands.resume(turn, Args())

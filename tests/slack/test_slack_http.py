@@ -34,7 +34,7 @@ async def test_learnbot_learnings_lists_my_entries(slack: SlackRig) -> None:
     assert any("first thing" in json.dumps(block) for block in listing["blocks"])
 
 
-async def test_first_contact_reads_the_profile_and_admins_become_managers(slack: SlackRig) -> None:
+async def test_first_contact_reads_the_profile_and_workspace_admins_become_admins(slack: SlackRig) -> None:
     slack.api.users["U111"] = {"locale": "da-DK", "tz": "Europe/Copenhagen", "is_admin": True}
     await slack.command("/learned", "noget nyt")
     [reply] = await slack.api.wait_for("response_url:r1")
@@ -42,7 +42,7 @@ async def test_first_contact_reads_the_profile_and_admins_become_managers(slack:
     assert info["include_locale"] == "true"
     async with slack.app.sessions() as session:
         member = (await session.scalars(select(Member))).one()
-    assert (member.language, member.role) == ("da", "manager")
+    assert (member.language, member.role, member.role_source) == ("da", "admin", "platform")
     assert "Gemt" in reply["text"] or "gemt" in reply["text"]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.commands.spec import Args
 from bot.db.models import Learning, Member
 from bot.model import Form, InboundAction, Input, OutboundMessage, Text
 from bot.turn import Turn
+from tests.support import add_test_command
 from tests.teams.conftest import TEAM, Rig
 
 
@@ -26,12 +28,17 @@ async def test_personal_message_runs_a_command_and_replies_in_the_chat(rig: Rig)
         assert (member.display_name, member.language, member.timezone) == ("Anna Hansen", "da", "Europe/Copenhagen")
 
 
-async def test_channel_message_strips_the_mention_and_answers_in_the_thread(rig: Rig) -> None:
+async def test_channel_message_strips_the_mention_and_answers_privately_in_a_one_to_one_chat(rig: Rig) -> None:
+    # Teams has no replies only one member sees: a private answer (help) goes to the member's 1:1 chat, and the
+    # channel thread only hears that it did.
     response = await rig.post(rig.activity("channel_mention"))
     assert response.status == 201
-    [reply] = rig.connector.sends
-    assert reply.conversation == f"{TEAM};messageid=1700000000002"
-    assert "learnbot – what I can do" in rig.connector.texts()[0]
+    [created] = rig.connector.created
+    assert created["members"][0]["id"] == "29:1bo"
+    [reply, note] = rig.connector.sends
+    assert reply.conversation != TEAM and "learnbot – what I can do" in rig.connector.texts()[0]
+    assert note.conversation == f"{TEAM};messageid=1700000000002"
+    assert "Bo Berg, I have answered you in our 1:1 chat." in rig.connector.texts()[1]
     card = reply.body["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["content"]["version"] == "1.5"
@@ -62,7 +69,7 @@ def _register_reflection(rig: Rig) -> list[InboundAction]:
     """A feature that asks with a form, to see forms travel both ways (the nudge engine will ask like this)."""
     received: list[InboundAction] = []
 
-    async def ask(turn: Turn, args: str) -> list[OutboundMessage]:
+    async def ask(turn: Turn, args: Args) -> list[OutboundMessage]:
         form = Form(
             "test_form.answer",
             "Daily reflection",
@@ -80,7 +87,7 @@ def _register_reflection(rig: Rig) -> list[InboundAction]:
         received.append(action)
         return [OutboundMessage.plain(f"Noted: {action.form.get('learned')}")]
 
-    rig.app.bot.command("test-form", ask)
+    add_test_command(rig.app.bot, "test-form", ask)
     rig.app.bot.action("test_form.answer", answer)
     return received
 

@@ -37,7 +37,7 @@ async def test_team_install_welcomes_and_stores_a_reference_for_every_roster_mem
         assert direct.raw["conversation"]["id"] == f"a:direct-{member.id}"
     async with rig.app.sessions() as session:
         installer = await session.scalar(select(Member).where(Member.platform_user_id == "29:1anna"))
-        assert installer is not None and installer.role == "manager"
+        assert installer is not None and installer.role == "admin"
         team = await session.scalar(select(Conversation).where(Conversation.platform_conversation_id == TEAM))
         assert team is not None and team.reference["serviceUrl"] == rig.service_url
 
