@@ -132,9 +132,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     # Every feature, once: each installs its command specs, actions and home sections on the bot.
     for install in [*core_features(learning_log), nudges.register]:
         install(bot)
-    return App(
-        settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, bot.membership, metrics
-    )
+    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, bot.membership, metrics)
 
 
 def nudge_config(settings: Settings) -> EngineConfig:

@@ -20,7 +20,16 @@ from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission, task_message, task_module
 from adapters.teams.translate import CardSubmission
 from bot.catalog import Catalog, normalize_language
-from bot.model import ConversationKind, ConversationRef, Form, JsonObject, OutboundMessage, Profile, RosterEntry, UserRef
+from bot.model import (
+    ConversationKind,
+    ConversationRef,
+    Form,
+    JsonObject,
+    OutboundMessage,
+    Profile,
+    RosterEntry,
+    UserRef,
+)
 from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
