@@ -131,7 +131,8 @@ class LearnBot:
         replies = await self._guarded(
             action.user, action.conversation, action.profile, run, f"action {action.action_id[:40]!r}"
         )
-        replies = await self._private.route(action.user, action.conversation, replies)
+        if not action.answered_in_private:
+            replies = await self._private.route(action.user, action.conversation, replies)
         return self.notifier.fit(action.conversation.platform, replies)
 
     async def handle_home(self, user: UserRef, where: ConversationRef) -> tuple[Block, ...]:

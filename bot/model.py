@@ -121,6 +121,8 @@ class InboundAction:
     source: SentRef | None = None  # the message that held the button or form
     profile: Profile | None = None
     link: str | None = None  # a link to the message acted on (a message saved as a learning)
+    # The platform shows the replies to this member alone (a Teams dialog), wherever the action came from.
+    answered_in_private: bool = False
 
 
 # --- outbound blocks ----------------------------------------------------------------------------------------

@@ -108,11 +108,21 @@ def test_core_does_not_import_platforms_or_adapters() -> None:
 
 def test_adapters_reach_the_core_only_through_its_inbound_port() -> None:
     """Platform adapters translate, render and transport: no database session, no core service, no role rule.
-    (The composition root and the command line wire things up, so they are not adapters.)"""
-    forbidden = ("bot.db", "bot.membership", "bot.inbound_events", "bot.directory", "bot.roles", "bot.nudges")
+    (The composition root and the command line wire things up, so they are not adapters. An adapter's own tables
+    may use the core's column types from bot.db.base.)"""
+    forbidden = (
+        "bot.db.models",
+        "bot.db.engine",
+        "bot.db.upsert",
+        "bot.membership",
+        "bot.inbound_events",
+        "bot.directory",
+        "bot.roles",
+        "bot.nudges",
+    )
     offenders = []
     for path in (ROOT / "adapters").rglob("*.py"):
-        if path.name in ("app.py", "cli.py"):
+        if path.name in ("app.py", "cli.py") or path.name.startswith("cli_"):
             continue
         text = path.read_text()
         for line in text.splitlines():

@@ -6,6 +6,7 @@ We read the raw JSON rather than botbuilder's `Activity` because botbuilder drop
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass, field
@@ -325,6 +326,7 @@ def message_action_fetch(activity: JsonObject) -> InboundAction:
         value=_payload_text(payload),
         profile=profile(activity),
         link=_payload_link(payload),
+        answered_in_private=True,  # the reply is the dialog's content
     )
 
 
@@ -334,4 +336,6 @@ def message_action_submit(activity: JsonObject) -> CardSubmission:
     if value.get("commandId") != SAVE_COMMAND:
         raise BadActivity(f"unknown message action {value.get('commandId')!r}")
     data = value.get("data")
-    return _submission(activity, data if isinstance(data, dict) else {}, None)
+    submission = _submission(activity, data if isinstance(data, dict) else {}, None)
+    # The answer is shown in the dialog, to this member alone.
+    return dataclasses.replace(submission, action=dataclasses.replace(submission.action, answered_in_private=True))

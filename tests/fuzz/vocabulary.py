@@ -81,18 +81,24 @@ _WORD = re.compile(r"--?[a-z]+|[A-Za-z0-9][A-Za-z0-9:/_.\-]*", re.ASCII)
 
 
 def registered_commands(bot: LearnBot) -> list[str]:
-    """The command names the core knows right now (all of them, declared by whichever features are installed)."""
-    return list(bot.grammar.commands)
+    """Every command path the core knows right now (`nudge`, `nudge add`, …), in every language's words: all of
+    them, declared by whichever features are installed."""
+    paths: set[str] = set()
+    for spec in bot.commands.all_specs():
+        for language in bot.catalog.languages:
+            paths.add(bot.help.path(bot.catalog.translator(language), spec))
+    return sorted(paths)
 
 
 def command_words(bot: LearnBot, catalog: Catalog) -> list[str]:
-    """Words from each registered command's usage and examples (subcommands, presets, flags)."""
+    """Words from each registered command's usage line and examples (choices, keywords, flags)."""
     t = catalog.translator("en")
     words: set[str] = set()
-    for name in registered_commands(bot):
-        for key in (f"commands.{name}.usage", f"commands.{name}.examples"):
-            if catalog.has(key):
-                words.update(_WORD.findall(t(key)))
+    for spec in bot.commands.all_specs():
+        words.update(_WORD.findall(bot.help.usage(t, spec)))
+        key = f"commands.{spec.key}.examples"
+        if catalog.has(key):
+            words.update(_WORD.findall(t(key)))
     return sorted(words)
 
 

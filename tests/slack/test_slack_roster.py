@@ -125,6 +125,12 @@ async def test_user_change_refreshes_admin_flag_and_time_zone(slack: SlackRig) -
     await settle(slack)
     async with slack.app.sessions() as session:
         members = (await session.scalars(select(Member))).all()
+    # A Slack workspace admin is a learnbot admin (roles from the platform follow it, demotion included).
     assert [(m.platform_user_id, m.role, m.timezone, m.display_name) for m in members] == [
-        ("U111", "manager", "America/New_York", "Anna B")
+        ("U111", "admin", "America/New_York", "Anna B")
     ]
+    await slack.event(envelope({"type": "user_change", "user": {**change, "is_admin": False}}))
+    await settle(slack)
+    async with slack.app.sessions() as session:
+        members = (await session.scalars(select(Member))).all()
+    assert [(m.platform_user_id, m.role) for m in members] == [("U111", "member")]
