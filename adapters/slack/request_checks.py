@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from adapters.web import contains_nul
+
 # Bolt's own window for a request's age, in seconds.
 MAX_AGE = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
@@ -66,6 +68,8 @@ def parse(body: str, content_type: str) -> dict[str, Any]:
     else:
         form = dict(parse_qsl(body, keep_blank_values=True))
         payload = _json(form["payload"], "the payload field") if "payload" in form else form
+    if contains_nul(payload):
+        raise Refused(400, "the payload contains a NUL character")
     check_shape(payload)
     return payload
 

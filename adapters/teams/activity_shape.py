@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from adapters.teams.translate import DATA_KEY, BadActivity
+from adapters.web import contains_nul
 
 
 class _Shape(BaseModel):
@@ -116,6 +117,8 @@ def _validate(model: type[BaseModel], value: Any, prefix: str) -> None:
 
 def check_shape(activity: dict[str, Any]) -> None:
     """BadActivity (a 400) naming the first field whose type Teams never sends."""
+    if contains_nul(activity):
+        raise BadActivity("the activity contains a NUL character")
     _validate(_Activity, activity, "")
     # A card submit's `value` (or an invoke's `value.action.data`) carries our routing under DATA_KEY.
     value = activity.get("value")

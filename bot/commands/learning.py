@@ -6,6 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from bot.db.base import row_id
 from bot.directory import member_timezone
 from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
 from bot.learning_search import MAX_COUNTED
@@ -75,8 +76,7 @@ class LearningCommands:
         return [await self._page(turn, query, max(1, min(page, 1_000_000)))]  # a forged value must fit SQL
 
     async def undo(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        value = action.value
-        learning_id = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+        learning_id = row_id(action.value) or 0
         deleted = await self._log.delete(turn.session, learning_id, turn.member.id)
         key = "learned.undone" if deleted else "learned.undo_failed"
         return [OutboundMessage(text=turn.t(key), blocks=(Text(turn.t(key)),), private=True, replace_source=True)]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot.commands.grammar import Grammar, Unknown
+from bot.db.base import row_id
 from bot.model import ConversationKind, InboundAction, InboundMessage, OutboundMessage, Text
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
@@ -47,11 +48,6 @@ async def save_answer(
     await turn.session.flush()
 
 
-def _is_id(value: str) -> bool:
-    """A button's value is a database id only if it is ASCII digits that fit in 64 bits (values can be forged)."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
 class Answers:
     def __init__(self) -> None:
         self._grammar: Grammar | None = None
@@ -64,7 +60,8 @@ class Answers:
         bot.intercept(self.intercept)
 
     async def _answerable(self, turn: Turn, value: str) -> tuple[NudgeDelivery, NudgeRun | None]:
-        delivery = await turn.session.get(NudgeDelivery, int(value)) if _is_id(value) else None
+        number = row_id(value)  # a button's value, which a forged request can set to anything
+        delivery = await turn.session.get(NudgeDelivery, number) if number is not None else None
         if delivery is None or delivery.tenant_id != turn.tenant.id:
             raise UsageError("errors.unknown_action")
         if delivery.member_id is not None and delivery.member_id != turn.member.id:

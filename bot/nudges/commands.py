@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 
+from bot.db.base import row_id
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.model import ConversationKind, OutboundMessage, Text
@@ -132,10 +133,11 @@ class NudgeCommands:
 
     async def _change(self, turn: Turn, args: str, change: str) -> list[OutboundMessage]:
         word = args.strip().lstrip("#")
-        if not (word.isascii() and word.isdigit()) or len(word) > 18:  # ids are ASCII and fit in 64 bits
+        number = row_id(word)
+        if number is None:
             raise UsageError("nudges.which", value=word[:40])
         schedule = await turn.session.scalar(
-            select(NudgeSchedule).where(NudgeSchedule.id == int(word), *self._visible(turn))
+            select(NudgeSchedule).where(NudgeSchedule.id == number, *self._visible(turn))
         )
         if schedule is None:
             raise UsageError("nudges.not_found", id=word)

@@ -101,6 +101,8 @@ async def _signed(slack: SlackRig, body: bytes, content_type: str) -> int:
         ),
         (urlencode({"payload": json.dumps({"type": "message_action", "message": "x"})}).encode(), FORM, 400),
         (urlencode({"payload": json.dumps({"type": "shortcut", "user": 5})}).encode(), FORM, 400),
+        (b"command=%2Flearned&text=nul%00here", FORM, 400),
+        (json.dumps({"type": "event_callback", "event": {"type": "message", "text": "a\u0000b"}}).encode(), "", 400),
     ],
 )
 async def test_signed_but_malformed_bodies_get_4xx(
@@ -206,6 +208,8 @@ WRONG_TYPES: list[dict[str, Any]] = [
     {"value": {"learnbot": {"action": "x", "toggles": 5}}},
     {"value": {"learnbot": {"action": "x", "labels": ["a"]}}},
     {"attachments": "x"},
+    {"text": "learned nul\u0000here"},
+    {"from": {"id": "29:1anna", "name": "Anna\u0000"}},
 ]
 
 
