@@ -13,10 +13,10 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from adapters.web import contains_nul
 
@@ -183,7 +183,7 @@ class _Payload(_Shape):
     team_id: str | None = None
     enterprise_id: str | None = None
     api_app_id: str | None = None
-    event_id: str | None = None
+    event_id: Annotated[str, Field(max_length=128)] | None = None  # stored to drop Slack's retries
     event: _Event | None = None
     authorizations: list[_Authorization] | None = None
     is_enterprise_install: bool | str | None = None

@@ -7,7 +7,7 @@ such an activity is a 400 naming the field. Unknown fields stay allowed: Teams a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,23 +20,27 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
 
+# Ids longer than the columns that store them (members, conversations, tenants) are never sent by Teams.
+_Id128 = Annotated[str, Field(max_length=128)]
+
+
 class _Account(_Shape):
-    id: str | None = None
+    id: _Id128 | None = None
     name: str | None = None
     aadObjectId: str | None = None
     role: str | None = None
 
 
 class _Conversation(_Shape):
-    id: str
+    id: Annotated[str, Field(max_length=256)]
     name: str | None = None
     conversationType: str | None = None
     isGroup: bool | None = None
-    tenantId: str | None = None
+    tenantId: _Id128 | None = None
 
 
 class _Id(_Shape):
-    id: str | None = None
+    id: _Id128 | None = None
     name: str | None = None
 
 
