@@ -44,18 +44,6 @@ class WebPlatform:
     mount: Callable[[web.Application, App], Awaitable[Callable[[], Awaitable[None]]]]
 
 
-def contains_nul(node: object) -> bool:
-    """Whether a parsed JSON document holds U+0000 in any string. No chat client sends one, and PostgreSQL text
-    cannot store one: the edges refuse such a request instead of failing when a name or answer is saved."""
-    if isinstance(node, str):
-        return "\x00" in node
-    if isinstance(node, dict):
-        return any(contains_nul(key) or contains_nul(value) for key, value in node.items())
-    if isinstance(node, list):
-        return any(contains_nul(item) for item in node)
-    return False
-
-
 async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     try:

@@ -8,12 +8,11 @@ such an activity is a 400 naming the field. Unknown fields stay allowed: Teams a
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.edge_checks import HttpUrl, contains_nul
 from adapters.teams.translate import DATA_KEY, BadActivity
-from adapters.web import contains_nul
 
 
 class _Shape(BaseModel):
@@ -77,7 +76,7 @@ class _Attachment(_Shape):
 class _Activity(_Shape):
     type: str
     id: str | None = None
-    serviceUrl: str
+    serviceUrl: HttpUrl
     channelId: str | None = None
     timestamp: str | None = None
     localTimestamp: str | None = None
@@ -97,15 +96,6 @@ class _Activity(_Shape):
     membersAdded: list[_Account] | None = None
     membersRemoved: list[_Account] | None = None
     value: Any = None
-
-    @field_validator("serviceUrl")
-    @classmethod
-    def _is_url(cls, value: str) -> str:
-        # The bot posts its replies to this URL: it must be one.
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("not an http(s) URL")
-        return value
 
 
 def _validate(model: type[BaseModel], value: Any, prefix: str) -> None:
