@@ -84,32 +84,36 @@ def _json(text: str, what: str) -> dict[str, Any]:
     return payload
 
 
+# Slack's ids are short (T…, U…, C…); a longer one is no id of Slack's and would not fit its column.
+_Id = Annotated[str, Field(max_length=128)]
+
+
 class _Shape(BaseModel):
     # Slack adds fields all the time: only the ones we (and Bolt) read are checked, and nothing is coerced.
     model_config = ConfigDict(extra="allow", strict=True)
 
 
 class _Team(_Shape):
-    id: str | None = None
-    enterprise_id: str | None = None
+    id: _Id | None = None
+    enterprise_id: _Id | None = None
 
 
 class _User(_Shape):
-    id: str | None = None
+    id: _Id | None = None
     name: str | None = None
     username: str | None = None
-    team_id: str | None = None
+    team_id: _Id | None = None
 
 
 class _Channel(_Shape):
-    id: str | None = None
+    id: _Id | None = None
     name: str | None = None
 
 
 class _Authorization(_Shape):
-    team_id: str | None = None
-    enterprise_id: str | None = None
-    user_id: str | None = None
+    team_id: _Id | None = None
+    enterprise_id: _Id | None = None
+    user_id: _Id | None = None
     is_enterprise_install: bool | None = None
 
 
@@ -149,27 +153,27 @@ class _State(_Shape):
 
 
 class _View(_Shape):
-    id: str | None = None
+    id: _Id | None = None
     type: str | None = None
     callback_id: str | None = None
     private_metadata: str | None = None
-    team_id: str | None = None
-    app_installed_team_id: str | None = None
+    team_id: _Id | None = None
+    app_installed_team_id: _Id | None = None
     state: _State | None = None
 
 
 class _Event(_Shape):
     type: str | None = None
-    user: str | _User | None = None
+    user: _Id | _User | None = None
     text: str | None = None
-    channel: str | _Channel | None = None
+    channel: _Id | _Channel | None = None
     channel_type: str | None = None
     ts: str | None = None
     thread_ts: str | None = None
     subtype: str | None = None
     bot_id: str | None = None
-    team: str | dict[str, Any] | None = None
-    user_team: str | None = None
+    team: _Id | dict[str, Any] | None = None
+    user_team: _Id | None = None
     tab: str | None = None
     item: dict[str, Any] | None = None
     message: dict[str, Any] | None = None
@@ -180,10 +184,10 @@ class _Payload(_Shape):
     type: str | None = None
     token: str | None = None
     challenge: str | None = None
-    team_id: str | None = None
-    enterprise_id: str | None = None
-    api_app_id: str | None = None
-    event_id: Annotated[str, Field(max_length=128)] | None = None  # stored to drop Slack's retries
+    team_id: _Id | None = None
+    enterprise_id: _Id | None = None
+    api_app_id: _Id | None = None
+    event_id: _Id | None = None  # stored to drop Slack's retries
     event: _Event | None = None
     authorizations: list[_Authorization] | None = None
     is_enterprise_install: bool | str | None = None
@@ -196,6 +200,9 @@ class _Payload(_Shape):
     callback_id: str | None = None
     trigger_id: str | None = None
     response_url: HttpUrl | None = None
+    # A slash command's form (the only form fields we store).
+    user_id: _Id | None = None
+    channel_id: _Id | None = None
     response_urls: list[dict[str, Any]] | None = None
     actions: list[_Action] | None = None
     container: _Container | None = None

@@ -43,10 +43,17 @@ class _Id(_Shape):
     name: str | None = None
 
 
+class _Named(_Shape):
+    """A team or channel: botbuilder's TeamsInfo reads its `id` without checking."""
+
+    id: _Id128
+    name: str | None = None
+
+
 class _ChannelData(_Shape):
     tenant: _Id | None = None
-    team: _Id | None = None
-    channel: _Id | None = None
+    team: _Named | None = None
+    channel: _Named | None = None
     eventType: str | None = None
 
 
