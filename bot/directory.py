@@ -16,6 +16,8 @@ from bot.db.upsert import insert_ignore
 from bot.model import ConversationKind, ConversationRef, Profile, UserRef
 from bot.roles.access import PLATFORM, platform_role
 
+NAME_LENGTH = 200
+
 
 @dataclass(frozen=True)
 class TenantDefaults:
@@ -86,7 +88,7 @@ class Directory:
         member = await self.find_member(session, tenant, user)
         if member is not None:
             if user.name and not member.display_name:
-                member.display_name = user.name
+                member.display_name = _fit(user.name)
             return member, False
         profile = profile or Profile()
         language = normalize_language(profile.locale)
@@ -96,7 +98,7 @@ class Directory:
             {
                 "tenant_id": tenant.id,
                 "platform_user_id": user.id,
-                "display_name": profile.display_name or user.name,
+                "display_name": _fit(profile.display_name or user.name),
                 "language": language if language in SUPPORTED_LANGUAGES else None,
                 "timezone": valid_timezone(profile.timezone),
                 "role": (platform_role(profile) or Role.MEMBER).stored,
@@ -146,7 +148,7 @@ class Directory:
                     "tenant_id": tenant.id,
                     "platform_conversation_id": ref.id,
                     "kind": ref.kind.value,
-                    "name": ref.name,
+                    "name": _fit(ref.name),
                     "reference": ref.raw,
                     "created_at": now,
                 },
@@ -156,9 +158,14 @@ class Directory:
         elif ref.raw and ref.raw != conversation.reference:
             # Platforms refresh references (Teams serviceUrl moves); the newest one is the one that works.
             conversation.reference = ref.raw
-        if ref.name and conversation.name != ref.name:
-            conversation.name = ref.name
+        if ref.name and conversation.name != _fit(ref.name):
+            conversation.name = _fit(ref.name)
         return conversation
+
+
+def _fit(name: str | None) -> str | None:
+    """Names as the name columns hold them (200 characters; Teams allows 256, PostgreSQL refuses longer)."""
+    return name[:NAME_LENGTH] if name else name
 
 
 def conversation_ref(tenant: Tenant, conversation: Conversation) -> ConversationRef:

@@ -62,6 +62,16 @@ def stdin_reader(interactive: bool) -> ReadLine:
     return read
 
 
+def _without_nul(read: ReadLine) -> ReadLine:
+    """Ctrl-@ types U+0000, which PostgreSQL text cannot store: drop it from every line, forms included."""
+
+    async def clean(prompt: str) -> str | None:
+        line = await read(prompt)
+        return None if line is None else line.replace("\x00", "")
+
+    return clean
+
+
 class ConsoleChat:
     def __init__(
         self,
@@ -96,6 +106,7 @@ class ConsoleChat:
         self._out.flush()
 
     async def run(self, read: ReadLine) -> None:
+        read = _without_nul(read)
         self._say(self._t("console.welcome", name=self.user.name, team=self._team) + "\n")
         while (line := await read(f"{self.user.name}> ")) is not None:
             if not line.strip():

@@ -7,11 +7,11 @@ such an activity is a 400 naming the field. Unknown fields stay allowed: Teams a
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.edge_checks import HttpUrl, contains_nul
 from adapters.teams.translate import DATA_KEY, BadActivity
 
 
@@ -19,30 +19,41 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
 
+# Ids longer than the columns that store them (members, conversations, tenants) are never sent by Teams.
+_Id128 = Annotated[str, Field(max_length=128)]
+
+
 class _Account(_Shape):
-    id: str | None = None
+    id: _Id128 | None = None
     name: str | None = None
     aadObjectId: str | None = None
     role: str | None = None
 
 
 class _Conversation(_Shape):
-    id: str
+    id: Annotated[str, Field(max_length=256)]
     name: str | None = None
     conversationType: str | None = None
     isGroup: bool | None = None
-    tenantId: str | None = None
+    tenantId: _Id128 | None = None
 
 
 class _Id(_Shape):
-    id: str | None = None
+    id: _Id128 | None = None
+    name: str | None = None
+
+
+class _Named(_Shape):
+    """A team or channel: botbuilder's TeamsInfo reads its `id` without checking."""
+
+    id: _Id128
     name: str | None = None
 
 
 class _ChannelData(_Shape):
     tenant: _Id | None = None
-    team: _Id | None = None
-    channel: _Id | None = None
+    team: _Named | None = None
+    channel: _Named | None = None
     eventType: str | None = None
 
 
@@ -72,7 +83,7 @@ class _Attachment(_Shape):
 class _Activity(_Shape):
     type: str
     id: str | None = None
-    serviceUrl: str
+    serviceUrl: HttpUrl
     channelId: str | None = None
     timestamp: str | None = None
     localTimestamp: str | None = None
@@ -93,15 +104,6 @@ class _Activity(_Shape):
     membersRemoved: list[_Account] | None = None
     value: Any = None
 
-    @field_validator("serviceUrl")
-    @classmethod
-    def _is_url(cls, value: str) -> str:
-        # The bot posts its replies to this URL: it must be one.
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("not an http(s) URL")
-        return value
-
 
 def _validate(model: type[BaseModel], value: Any, prefix: str) -> None:
     try:
@@ -116,6 +118,8 @@ def _validate(model: type[BaseModel], value: Any, prefix: str) -> None:
 
 def check_shape(activity: dict[str, Any]) -> None:
     """BadActivity (a 400) naming the first field whose type Teams never sends."""
+    if contains_nul(activity):
+        raise BadActivity("the activity contains a NUL character")
     _validate(_Activity, activity, "")
     # A card submit's `value` (or an invoke's `value.action.data`) carries our routing under DATA_KEY.
     value = activity.get("value")

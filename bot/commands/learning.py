@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from bot.commands.arguments import ascii_number
 from bot.commands.spec import Arg, Args, CommandSpec, Kind
+from bot.db.base import row_id
 from bot.directory import member_timezone
 from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
 from bot.learning_search import MAX_COUNTED
@@ -84,7 +84,7 @@ class LearningCommands:
         return [await self._page(turn, query, max(1, min(page, 1_000_000)))]  # a forged value must fit SQL
 
     async def undo(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        learning_id = ascii_number(action.value) or 0
+        learning_id = row_id(action.value) or 0
         deleted = await self._log.delete(turn.session, learning_id, turn.member.id)
         key = "learned.undone" if deleted else "learned.undo_failed"
         return [OutboundMessage(text=turn.t(key), blocks=(Text(turn.t(key)),), private=True, replace_source=True)]

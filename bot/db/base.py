@@ -9,6 +9,19 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
+# Our primary keys are INTEGER: PostgreSQL's is 32 bits, so a larger number can never name a row.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """The row id `text` names, or None: ASCII digits only (str.isdigit() also takes "²" and "①", which int()
+    refuses) and within INTEGER range (a larger number would fail in the database, not here)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from bot.db.base import row_id
 from bot.model import ConversationKind, InboundAction, InboundMessage, OutboundMessage, Text
 from bot.nudges import messages
 from bot.nudges.tables import NudgeAnswer, NudgeDelivery, NudgeRun
@@ -46,11 +47,6 @@ async def save_answer(
     await turn.session.flush()
 
 
-def _is_id(value: str) -> bool:
-    """A button's value is a database id only if it is ASCII digits that fit in 64 bits (values can be forged)."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
 class Answers:
     def register(self, bot: LearnBot) -> None:
         bot.action(messages.ANSWER_ACTION, self.open_form)
@@ -59,7 +55,8 @@ class Answers:
         bot.intercept(self.intercept, awaits=self.awaits)
 
     async def _answerable(self, turn: Turn, value: str) -> tuple[NudgeDelivery, NudgeRun | None]:
-        delivery = await turn.session.get(NudgeDelivery, int(value)) if _is_id(value) else None
+        number = row_id(value)  # a button's value, which a forged request can set to anything
+        delivery = await turn.session.get(NudgeDelivery, number) if number is not None else None
         if delivery is None or delivery.tenant_id != turn.tenant.id:
             raise UsageError("errors.unknown_action")
         if delivery.member_id is not None and delivery.member_id != turn.member.id:

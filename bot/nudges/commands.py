@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from bot.commands.spec import Arg, Args, CommandSpec, Kind, Role
+from bot.db.base import MAX_ROW_ID
 from bot.db.models import Member
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 _NO_COUNTRY = ("none", "ingen")
 # Schedule numbers are database ids: larger ones cannot exist (and would overflow SQLite's integers).
-MAX_ID = 2**31 - 1
+MAX_ID = MAX_ROW_ID  # ids are INTEGER (32 bits on PostgreSQL)
 
 
 def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:

@@ -138,7 +138,7 @@ def parse_schedule(args: str) -> ScheduleSpec:
             summary = True
         elif word in ("remind", "påmind", "påminn"):
             hours = words.pop(0) if words else ""
-            if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 72:
+            if not (hours.isascii() and hours.isdigit() and len(hours) <= 2) or not 1 <= int(hours) <= 72:
                 raise ScheduleError("nudges.bad_remind", hours=hours)
             reminder = int(hours)
         else:

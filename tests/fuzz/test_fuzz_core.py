@@ -39,6 +39,7 @@ async def _answered(app: App, log_watch: LogWatch, line: str, direct: bool) -> N
     [
         "nudge remove ²",
         "nudge remove 99999999999999999999999",
+        "nudge remove 99999999999",  # past PostgreSQL's integer, within SQLite's
         "nudge pause -1",
         "remind ①",
         "learnings --page ٣",

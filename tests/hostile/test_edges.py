@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
+from bot.db.models import Member
 from tests.hostile.support import drained, row_counts
 from tests.slack.conftest import SECRET, SlackRig, payload, sign
 from tests.teams.conftest import Rig
@@ -101,6 +103,8 @@ async def _signed(slack: SlackRig, body: bytes, content_type: str) -> int:
         ),
         (urlencode({"payload": json.dumps({"type": "message_action", "message": "x"})}).encode(), FORM, 400),
         (urlencode({"payload": json.dumps({"type": "shortcut", "user": 5})}).encode(), FORM, 400),
+        (b"command=%2Flearned&text=nul%00here", FORM, 400),
+        (json.dumps({"type": "event_callback", "event": {"type": "message", "text": "a\u0000b"}}).encode(), "", 400),
     ],
 )
 async def test_signed_but_malformed_bodies_get_4xx(
@@ -206,6 +210,8 @@ WRONG_TYPES: list[dict[str, Any]] = [
     {"value": {"learnbot": {"action": "x", "toggles": 5}}},
     {"value": {"learnbot": {"action": "x", "labels": ["a"]}}},
     {"attachments": "x"},
+    {"text": "learned nul\u0000here"},
+    {"from": {"id": "29:1anna", "name": "Anna\u0000"}},
 ]
 
 
@@ -259,3 +265,29 @@ async def test_oauth_redirect_never_fails_with_5xx(slack_oauth: SlackRig, query:
     assert "<script>" not in await response.text()
     response = await slack_oauth.client.get(f"/slack/install?{query}", allow_redirects=False)
     assert response.status < 500
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"from": {"id": "29:" + "x" * 200, "name": "Anna"}},
+        {"channelData": {"tenant": {"id": "t" * 200}}},
+        {"conversation": {"conversationType": "personal", "id": "a:" + "x" * 300}},
+    ],
+    ids=["member id", "tenant id", "conversation id"],
+)
+async def test_teams_ids_longer_than_any_teams_sends_get_400(rig: Rig, change: dict[str, Any]) -> None:
+    # Their columns would refuse them on PostgreSQL mid-turn; SQLite would silently keep them.
+    response = await rig.post(rig.activity("personal_message", **change))
+    assert response.status == 400
+    assert sum((await row_counts(rig.app)).values()) == 0
+
+
+async def test_a_teams_name_longer_than_its_column_is_kept_shortened(rig: Rig) -> None:
+    """Teams allows 256-character display names; the name columns hold 200."""
+    long_name = "Anna " + "x" * 250
+    activity = rig.activity("personal_message", text="help", **{"from": {"id": "29:1anna", "name": long_name}})
+    response = await rig.post(activity)
+    assert response.status == 201
+    async with rig.app.sessions() as session:
+        assert await session.scalar(select(Member.display_name)) == long_name[:200]

@@ -28,6 +28,7 @@ from tests.teams.conftest import Rig, start_rig
 from tests.teams.fake_connector import FakeConnector
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
+STALL = 3.0  # the key fetch timeout in the stall test: what a blocking fetch would hold every request up for
 ISSUER = "https://api.botframework.com"
 
 
@@ -136,8 +137,8 @@ async def secured(app: App, issuer: Issuer) -> AsyncIterator[Rig]:
 
 @pytest.fixture
 async def unreachable(app: App, blackhole: Blackhole) -> AsyncIterator[Rig]:
-    """Teams with JWTs required and a key endpoint that never answers (fetches time out after 1 s)."""
-    async for rig in _secured(app, blackhole.url, fetch_timeout=1.0):
+    """Teams with JWTs required and a key endpoint that never answers (fetches time out after 3 s)."""
+    async for rig in _secured(app, blackhole.url, fetch_timeout=STALL):
         yield rig
 
 
@@ -252,7 +253,7 @@ async def test_junk_tokens_with_the_key_endpoint_unreachable_get_401_and_healthz
 ) -> None:
     """The issue's acceptance: 200 junk bearer tokens while the key endpoint hangs; all 401, /healthz fast.
 
-    The first token waits for the key fetch to time out (1 s here) without holding anyone else up; the fetch is
+    The first token waits for the key fetch to time out (3 s here) without holding anyone else up; the fetch is
     remembered as failed, so the rest are refused at once. benchmarks/teams_auth_stall.py measures the p99."""
     rig, url = unreachable, unreachable.service_url
     junk = [
@@ -285,9 +286,10 @@ async def test_junk_tokens_with_the_key_endpoint_unreachable_get_401_and_healthz
     assert blackhole.connections == 1  # one fetch for everyone, and its failure remembered
     latencies.sort()
     p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-    # A blocked loop would show the 1 s fetch timeout here. The attacker shares this process and loop, so
-    # the bound is loose; benchmarks/teams_auth_stall.py measures the 100 ms p99 with the server on its own.
-    assert len(latencies) >= 20 and p99 < 0.5, (len(latencies), p99)
+    # A blocked loop would hold /healthz for the whole 3 s fetch. The attacker shares this process and loop and
+    # CI shares two cores, so the bound is a third of that; benchmarks/teams_auth_stall.py measures the 100 ms
+    # p99 target with the server in its own process.
+    assert len(latencies) >= 20 and p99 < STALL / 3, (len(latencies), p99)
     assert rig.connector.calls == []
 
 
