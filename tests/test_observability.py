@@ -191,3 +191,22 @@ def _logging_platform() -> WebPlatform:
         return cleanup
 
     return WebPlatform("logging", lambda _: PlatformState("logging", True, "test"), mount)
+
+
+async def test_a_failing_slack_turn_is_counted_and_keeps_its_request_id(app: App, json_log: io.StringIO) -> None:
+    from adapters.slack.backlog import Backlog
+    from bot.log_context import bound
+
+    backlog = Backlog(on_error=app.metrics.handler_errors.labels("slack").inc)
+
+    async def broken_turn() -> None:
+        raise ValueError("a bug in a listener")
+
+    with bound(request_id="req-7"):  # as the HTTP edge binds it before Bolt's listener queues the turn
+        backlog.submit(broken_turn)
+    await backlog.drain()
+    await backlog.stop()
+    samples = _samples(app.metrics.exposition()[0].decode())
+    assert samples[("learnbot_handler_errors_total", (("platform", "slack"),))] == 1
+    [line] = [json.loads(line) for line in json_log.getvalue().splitlines() if "processing a request" in line]
+    assert line["request_id"] == "req-7" and "a bug in a listener" in line["exception"]
