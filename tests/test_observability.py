@@ -20,10 +20,9 @@ from adapters.logs import configure
 from adapters.web import PlatformState, WebPlatform, build_web_app
 from bot.clock import ManualClock
 from bot.model import ConversationRef, OutboundMessage, SentRef
-from bot.nudges.engine import NudgeEngine
 from bot.ports import DeliveryError
 from bot.settings import Settings
-from tests.nudge_support import ClockedAdapter, clock_sleep, dm
+from tests.nudge_support import ClockedAdapter, dm, engine_for
 from tests.support import ROOM, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -44,19 +43,6 @@ class FlakyAdapter(ClockedAdapter):
         return await super().send(conversation, message)
 
 
-def _engine(app: App) -> NudgeEngine:
-    assert isinstance(app.clock, ManualClock)
-    return NudgeEngine(
-        app.sessions,
-        app.catalog,
-        app.notifier,
-        app.bot.directory,
-        app.clock,
-        sleep=clock_sleep(app.clock),  # type: ignore[arg-type]
-        metrics=app.metrics,
-    )
-
-
 async def _fan_out(app: App, clock: ManualClock, members: int = 6) -> FlakyAdapter:
     clock.set(MONDAY_0600)
     adapter = FlakyAdapter(clock=clock)
@@ -65,7 +51,7 @@ async def _fan_out(app: App, clock: ManualClock, members: int = 6) -> FlakyAdapt
     await say(app.bot, f"learned {LEARNING} #ops", who="m0000")
     await say(app.bot, "nudge add weekdays 09:00 dm", who="m0000")
     clock.set(MONDAY_0900_CPH)
-    await _engine(app).tick()
+    await engine_for(app, metrics=app.metrics).tick()
     return adapter
 
 
