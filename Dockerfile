@@ -10,15 +10,11 @@ ARG BASE_IMAGE=python:3.11-slim
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /src
-RUN python3 -m venv /opt/learnbot
+# One COPY of the sources (.dockerignore leaves out tests, CI and the rest) and one RUN: few layers build fast.
 # wheels/ holds only a .gitignore unless filled: then pip installs from it alone, without an index.
-COPY wheels ./wheels
-COPY pyproject.toml README.md ./
-COPY bot ./bot
-COPY adapters ./adapters
-COPY prompts ./prompts
-COPY migrations ./migrations
-RUN if ls wheels/*.whl >/dev/null 2>&1; then \
+COPY . .
+RUN python3 -m venv /opt/learnbot \
+ && if ls wheels/*.whl >/dev/null 2>&1; then \
       /opt/learnbot/bin/pip install --no-cache-dir --no-index --find-links wheels . ; \
     else \
       /opt/learnbot/bin/pip install --no-cache-dir . ; \

@@ -6,9 +6,8 @@ whatever is bound to each line. Context variables follow each task, so concurren
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from types import TracebackType
 
 _BOUND: ContextVar[dict[str, str | int]] = ContextVar("learnbot_log_ids", default={})  # noqa: B039 (never mutated)
 
@@ -18,11 +17,22 @@ def current() -> dict[str, str | int]:
     return _BOUND.get()
 
 
-@contextlib.contextmanager
-def bound(**ids: str | int | None) -> Iterator[None]:
-    """Log lines inside the block carry these ids (None values are left out)."""
-    token = _BOUND.set({**_BOUND.get(), **{name: value for name, value in ids.items() if value is not None}})
-    try:
-        yield
-    finally:
-        _BOUND.reset(token)
+class bound:  # lower case: used like a function, `with bound(delivery_id=…):`
+    """Log lines inside the block carry these ids (None values are left out). A plain class rather than a
+    generator-based context manager: it runs once per delivery of a large fan-out."""
+
+    __slots__ = ("_ids", "_token")
+
+    def __init__(self, **ids: str | int | None) -> None:
+        self._ids = ids
+        self._token: Token[dict[str, str | int]] | None = None
+
+    def __enter__(self) -> None:
+        ids = {name: value for name, value in self._ids.items() if value is not None}
+        self._token = _BOUND.set({**_BOUND.get(), **ids})
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._token is not None:
+            _BOUND.reset(self._token)

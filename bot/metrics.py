@@ -5,6 +5,9 @@ one process (tests, replicas side by side) never share or clash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 # Sends take milliseconds to a few seconds (rate-limit retries aside).
@@ -13,8 +16,21 @@ _SEND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0)
 
 
+OUTCOMES = ("sent", "retry", "rate_limited", "failed")
+
+
+@dataclass(frozen=True)
+class DeliverySeries:
+    """The series one (kind, platform) of deliveries writes, looked up once rather than per send."""
+
+    send_seconds: Any
+    due_to_sent_seconds: Any
+    outcomes: dict[str, Any]
+
+
 class Metrics:
     def __init__(self) -> None:
+        self._delivery_series: dict[tuple[str, str], DeliverySeries] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.inbound_requests = Counter(
@@ -63,6 +79,17 @@ class Metrics:
             buckets=_LAG_BUCKETS,
             registry=r,
         )
+
+    def delivery(self, kind: str, platform: str) -> DeliverySeries:
+        """The delivery series of `kind` on `platform` (prometheus' labels() takes a lock on every call)."""
+        series = self._delivery_series.get((kind, platform))
+        if series is None:
+            series = self._delivery_series[(kind, platform)] = DeliverySeries(
+                self.send_seconds.labels(platform),
+                self.due_to_sent_seconds.labels(kind, platform),
+                {outcome: self.deliveries.labels(kind, platform, outcome) for outcome in OUTCOMES},
+            )
+        return series
 
     def exposition(self) -> tuple[bytes, str]:
         """The text format for GET /metrics, with its content type."""

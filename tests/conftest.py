@@ -21,6 +21,7 @@ from bot.clock import ManualClock
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.settings import Settings
+from tests.slack.fake_slack import FakeSlack
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 _SETTINGS_ENV = [name.upper() for name in Settings.model_fields]
@@ -101,6 +102,15 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
     app = build_app(settings, clock=clock)
     yield app
     await app.close()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API on loopback (tests/slack/fake_slack.py)."""
+    api = FakeSlack()
+    await api.start()
+    yield api
+    await api.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from adapters.app import App
 from bot.clock import ManualClock
+from bot.metrics import Metrics
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef
 from bot.nudges.config import EngineConfig
 from bot.nudges.engine import NudgeEngine
@@ -40,7 +41,7 @@ def clock_sleep(clock: ManualClock) -> object:
     return sleep
 
 
-def engine_for(app: App, *, name: str | None = None, **config: object) -> NudgeEngine:
+def engine_for(app: App, *, name: str | None = None, metrics: Metrics | None = None, **config: object) -> NudgeEngine:
     """A second engine on the app's database and notifier, with the clock-moving sleep."""
     assert isinstance(app.clock, ManualClock)
     return NudgeEngine(
@@ -52,6 +53,7 @@ def engine_for(app: App, *, name: str | None = None, **config: object) -> NudgeE
         EngineConfig(**config),  # type: ignore[arg-type]
         sleep=clock_sleep(app.clock),  # type: ignore[arg-type]
         name=name,
+        metrics=metrics,
     )
 
 

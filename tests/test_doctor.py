@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,6 @@ from adapters.app import build_app
 from adapters.doctor import MASK, Finding, diagnose, effective_configuration
 from bot.settings import Settings
 from tests.slack.fake_slack import FakeSlack
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    api = FakeSlack()
-    await api.start()
-    yield api
-    await api.close()
 
 
 async def _diagnose(settings: Settings) -> dict[str, Finding]:

@@ -20,10 +20,9 @@ from adapters.logs import configure
 from adapters.web import PlatformState, WebPlatform, build_web_app
 from bot.clock import ManualClock
 from bot.model import ConversationRef, OutboundMessage, SentRef
-from bot.nudges.engine import NudgeEngine
 from bot.ports import DeliveryError
 from bot.settings import Settings
-from tests.nudge_support import ClockedAdapter, clock_sleep, dm
+from tests.nudge_support import ClockedAdapter, dm, engine_for
 from tests.support import ROOM, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -44,19 +43,6 @@ class FlakyAdapter(ClockedAdapter):
         return await super().send(conversation, message)
 
 
-def _engine(app: App) -> NudgeEngine:
-    assert isinstance(app.clock, ManualClock)
-    return NudgeEngine(
-        app.sessions,
-        app.catalog,
-        app.notifier,
-        app.bot.directory,
-        app.clock,
-        sleep=clock_sleep(app.clock),  # type: ignore[arg-type]
-        metrics=app.metrics,
-    )
-
-
 async def _fan_out(app: App, clock: ManualClock, members: int = 6) -> FlakyAdapter:
     clock.set(MONDAY_0600)
     adapter = FlakyAdapter(clock=clock)
@@ -65,7 +51,7 @@ async def _fan_out(app: App, clock: ManualClock, members: int = 6) -> FlakyAdapt
     await say(app.bot, f"learned {LEARNING} #ops", who="m0000")
     await say(app.bot, "nudge add weekdays 09:00 dm", who="m0000")
     clock.set(MONDAY_0900_CPH)
-    await _engine(app).tick()
+    await engine_for(app, metrics=app.metrics).tick()
     return adapter
 
 
@@ -191,3 +177,22 @@ def _logging_platform() -> WebPlatform:
         return cleanup
 
     return WebPlatform("logging", lambda _: PlatformState("logging", True, "test"), mount)
+
+
+async def test_a_failing_slack_turn_is_counted_and_keeps_its_request_id(app: App, json_log: io.StringIO) -> None:
+    from adapters.slack.backlog import Backlog
+    from bot.log_context import bound
+
+    backlog = Backlog(on_error=app.metrics.handler_errors.labels("slack").inc)
+
+    async def broken_turn() -> None:
+        raise ValueError("a bug in a listener")
+
+    with bound(request_id="req-7"):  # as the HTTP edge binds it before Bolt's listener queues the turn
+        backlog.submit(broken_turn)
+    await backlog.drain()
+    await backlog.stop()
+    samples = _samples(app.metrics.exposition()[0].decode())
+    assert samples[("learnbot_handler_errors_total", (("platform", "slack"),))] == 1
+    [line] = [json.loads(line) for line in json_log.getvalue().splitlines() if "processing a request" in line]
+    assert line["request_id"] == "req-7" and "a bug in a listener" in line["exception"]

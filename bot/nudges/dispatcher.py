@@ -205,19 +205,19 @@ class Dispatcher:
     async def _send_instrumented(self, item: Outgoing) -> SendResult:
         started = time.perf_counter()
         result = await self._send_one(item)
-        metrics, platform = self._metrics, item.platform
+        series = self._metrics.delivery(item.kind, item.platform)
         if result.sent is not None:
-            metrics.send_seconds.labels(platform).observe(time.perf_counter() - started)
+            series.send_seconds.observe(time.perf_counter() - started)
             if item.due_at is not None:
                 lag = (self._clock.now() - item.due_at).total_seconds()
-                metrics.due_to_sent_seconds.labels(item.kind, platform).observe(max(lag, 0.0))
+                series.due_to_sent_seconds.observe(max(lag, 0.0))
             outcome = "sent"
         elif result.failed is not None:
             outcome = "failed"
             log.warning("delivery %s failed for good: %s", item.delivery_id, result.failed)
         else:
             outcome = "retry" if result.counts_attempt else "rate_limited"
-        metrics.deliveries.labels(item.kind, platform, outcome).inc()
+        series.outcomes[outcome].inc()
         return result
 
     async def _send_one(self, item: Outgoing) -> SendResult:

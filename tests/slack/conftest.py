@@ -64,12 +64,15 @@ class SlackRig:
         return await self.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
 
 
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    api = FakeSlack()
-    await api.start()
-    yield api
-    await api.close()
+def single_workspace(database_url: str, fake_slack: FakeSlack) -> Settings:
+    """Settings for one workspace (SLACK_BOT_TOKEN) against the fake Web API."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.url,
+    )
 
 
 async def _rig(settings: Settings, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
@@ -86,14 +89,7 @@ async def _rig(settings: Settings, fake_slack: FakeSlack, clock: ManualClock) ->
 @pytest.fixture
 async def slack(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
     """learnbot for one workspace (SLACK_BOT_TOKEN) over HTTP."""
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.url,
-    )
-    async for rig in _rig(settings, fake_slack, clock):
+    async for rig in _rig(single_workspace(database_url, fake_slack), fake_slack, clock):
         yield rig
 
 

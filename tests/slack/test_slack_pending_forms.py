@@ -10,9 +10,8 @@ import pytest
 from adapters.slack.render import OPEN_FORM_ACTION
 from bot.clock import ManualClock
 from bot.model import Form, InboundMessage, Input, Option, OutboundMessage
-from bot.settings import Settings
 from bot.turn import Turn
-from tests.slack.conftest import SECRET, SlackRig, _rig, payload
+from tests.slack.conftest import SlackRig, _rig, payload, single_workspace
 from tests.slack.fake_slack import FakeSlack
 
 FORM = Form(
@@ -41,14 +40,7 @@ def _with_form_feature(rig: SlackRig) -> None:
 @pytest.fixture
 async def replica(database_url: str, fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[SlackRig]:
     """A second `learnbot serve` on the same database and fake Slack: another replica, or the same after a restart."""
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.url,
-    )
-    async for rig in _rig(settings, fake_slack, clock):
+    async for rig in _rig(single_workspace(database_url, fake_slack), fake_slack, clock):
         yield rig
 
 
