@@ -24,7 +24,8 @@ def add_commands(commands: Any) -> None:
         "import",
         help="import learnings from a CSV or JSON file (safe to run again)",
         description="Import an existing learning log into a team. CSV: a header row with a text column and "
-        "optionally author, author_id, date (YYYY-MM-DD or ISO 8601), language (da, sv, en) and tags; "
+        "optionally author, author_id, date (YYYY-MM-DD or ISO 8601), language (da, sv, en), tags and link "
+        "(https address of the original); "
         "separated by , or ; as spreadsheets write it. JSON: an array of objects with the same keys. Every row "
         "is checked first; bad rows are listed by line and skipped, the others are stored together or not at "
         "all. Running the same file again stores nothing twice. Exit status 1 if any row was skipped.",
@@ -33,7 +34,7 @@ def add_commands(commands: Any) -> None:
     import_command.add_argument("file", type=Path, help="a .csv or .json file")
     import_command.add_argument("--team", required=True, help=TEAM_HELP)
     import_command.add_argument(
-        "--as-member", default=None, help="author (member id or display name) of rows that name none"
+        "--as-member", default=None, metavar="MEMBER", help="author (member id or display name) of rows that name none"
     )
     export_command = commands.add_parser(
         "export",

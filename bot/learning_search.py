@@ -14,7 +14,7 @@ thousand rows to show five. User text never reaches the query syntax: it is redu
 from __future__ import annotations
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, TEXT
+from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.stemming import INDEX_LANGUAGES, query_stems, words
@@ -44,8 +44,8 @@ async def search_ids(
 def fts5_match(tokens: list[str]) -> str:
     """An FTS5 query: every word must match, each in the language columns whose stemmer gives that stem.
 
-    "mötet" becomes `({da en} : "mötet" OR sv : "möt")`. Stems are letters and digits only, so no FTS5
-    operator can come from user text.
+    "mötet" becomes `({da} : "mötet" OR {sv} : "möt" OR {en} : "motet")`. Stems are letters and digits only,
+    so no FTS5 operator can come from user text.
     """
     groups = []
     for stems in query_stems(tokens):
@@ -103,9 +103,13 @@ def _pg_language_query(language: str) -> str:
 
 # Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
 # column's statistics and uses the GIN index (parameters from a CTE made it scan the table).
+# asyncpg prepares statements, and after five runs PostgreSQL may plan one for any tsquery: the plan of a rare
+# word (read every match from the GIN index) then serves a word in every eighth entry, 40 times slower. So the
+# search is planned for its own words (plan_cache_mode, for this transaction), set in the same round trip.
 _PG_QUERIES = (
     "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
-    f"SELECT {', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}"
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    f"{', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}"
 )
 _PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
 
@@ -120,7 +124,7 @@ async def _search_postgresql(
 ) -> tuple[list[int], int]:
     arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
     row = (await session.execute(text(_PG_QUERIES).bindparams(*arrays), _pg_terms(tokens))).one()
-    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row, strict=True) if query}
+    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row[1:], strict=True) if query}
     if not queries:
         return [], 0
     params: dict[str, object] = {f"q_{language}": query for language, query in queries.items()}
@@ -133,21 +137,19 @@ async def _search_postgresql(
         )
         + ")"
     )
-    newest = list(
-        (
-            await session.execute(
-                text(f"SELECT l.id FROM learnings l WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}"), params
-            )
-        ).scalars()
-    )
-    if not newest or offset >= min(len(newest), MAX_COUNTED):
-        return [], len(newest)
     own_query = " ".join(f"WHEN {_PG_LANGUAGE[language]} THEN CAST(:q_{language} AS tsquery)" for language in queries)
-    rows = await session.execute(
-        text(
-            f"SELECT l.id FROM learnings l WHERE l.id = ANY(:ids) ORDER BY ts_rank(l.search_vector, CASE {own_query} "
-            "END) DESC NULLS LAST, l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(bindparam("ids", type_=ARRAY(INTEGER))),
-        {**params, "ids": newest[:MAX_COUNTED], "limit": limit, "offset": offset},
-    )
-    return list(rows.scalars()), len(newest)
+    rows = (
+        await session.execute(
+            text(
+                "WITH newest AS (SELECT l.id, l.created_at, l.language, l.search_vector FROM learnings l "
+                f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}) "
+                "SELECT l.id, (SELECT count(*) FROM newest) FROM "
+                f"(SELECT * FROM newest ORDER BY id DESC LIMIT {MAX_COUNTED}) AS l "
+                f"ORDER BY ts_rank(l.search_vector, CASE {own_query} END) DESC NULLS LAST, l.created_at DESC, "
+                "l.id DESC LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "limit": limit, "offset": offset},
+        )
+    ).all()
+    # A page past the last match has no rows to carry the count; it shows as empty either way.
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)

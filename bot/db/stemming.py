@@ -32,7 +32,9 @@ def index_language(language: str | None) -> str:
 
 def words(text: str) -> list[str]:
     """The words of `text` as the index sees them: NFC, case-folded, split on anything but letters and digits."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _WORD.findall(text.casefold())
 
 
 def _stemmer(language: str) -> Any:
@@ -45,6 +47,8 @@ def _stemmer(language: str) -> Any:
 def _without_accents(word: str) -> str:
     # English has no letters with diacritics of its own: "café" and "cafe" are one word. In Danish and
     # Swedish å, ä, ö, ø, æ are letters ("mod" is not "mød"), so they stay.
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
