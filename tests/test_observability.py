@@ -194,5 +194,5 @@ async def test_a_failing_slack_turn_is_counted_and_keeps_its_request_id(app: App
     await backlog.stop()
     samples = _samples(app.metrics.exposition()[0].decode())
     assert samples[("learnbot_handler_errors_total", (("platform", "slack"),))] == 1
-    [line] = [json.loads(line) for line in json_log.getvalue().splitlines() if "processing a request" in line]
+    [line] = [json.loads(line) for line in json_log.getvalue().splitlines() if "a Slack request after its ack" in line]
     assert line["request_id"] == "req-7" and "a bug in a listener" in line["exception"]

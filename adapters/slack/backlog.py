@@ -55,12 +55,12 @@ class Backlog:
     async def _work(self) -> None:
         while True:
             job, ids = await self._queue.get()
-            try:
-                with log_context.bound(**ids):
+            with log_context.bound(**ids):  # the error's log line keeps the request id too
+                try:
                     await job()
-            except Exception as error:  # one bad turn must not stop the worker; the log has it by its code
-                report(error, "a Slack request after its ack")
-                if self._on_error is not None:
-                    self._on_error()
-            finally:
-                self._queue.task_done()
+                except Exception as error:  # one bad turn must not stop the worker; the log has it by its code
+                    report(error, "a Slack request after its ack")
+                    if self._on_error is not None:
+                        self._on_error()
+                finally:
+                    self._queue.task_done()

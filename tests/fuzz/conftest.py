@@ -8,10 +8,10 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.slack.conftest import fake_slack, slack
+from tests.slack.conftest import slack
 from tests.teams.conftest import connector, rig
 
-__all__ = ["FUZZ", "LogWatch", "connector", "fake_slack", "log_watch", "rig", "slack"]
+__all__ = ["FUZZ", "LogWatch", "connector", "log_watch", "rig", "slack"]
 
 
 class LogWatch:
