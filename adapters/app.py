@@ -6,8 +6,6 @@ need on `app.notifier`, and close the app when done. Nothing is created at impor
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,8 +14,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import nudges, resurfacing
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
+from bot.conversations.config import EngineConfig
+from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
@@ -26,10 +27,10 @@ from bot.features import install_core_features
 from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
-from bot.nudges.config import EngineConfig
-from bot.nudges.engine import NudgeEngine
+from bot.people.reach import Reach
 from bot.ports import Notifier
 from bot.settings import Settings
+from bot.timekeeper import TimeKeeper
 
 log = logging.getLogger(__name__)
 
@@ -48,38 +49,36 @@ class App:
     notifier: Notifier
     bot: LearnBot
     learning_log: LearningLog
-    nudges: NudgeEngine
+    conversations: ConversationEngine
     membership: Membership
+    reach: Reach
+    timekeeper: TimeKeeper = field(init=False)
 
-    _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    def __post_init__(self) -> None:
+        self.timekeeper = TimeKeeper(
+            self.clock,
+            self.conversations.tick,
+            self.conversations.next_due,
+            tick_seconds=self.conversations.config.tick_seconds,
+        )
+        self.timekeeper.add_housekeeping(
+            "platform-events", self.housekeeping, every_seconds=self.conversations.config.housekeeping_seconds
+        )
+        self.conversations.on_change(self.timekeeper.notice)
 
     async def start(self) -> None:
-        """Start background work (nudge ticks, housekeeping). Adapters must be registered first."""
-        self.nudges.start()
-        self._housekeeper = asyncio.create_task(self._housekeep_hourly())
+        """Start background work (the engine's ticks, housekeeping). Adapters must be registered first."""
+        self.timekeeper.start()
 
     async def stop(self) -> None:
         """Stop background work, letting a tick in progress finish."""
-        if self._housekeeper is not None:
-            self._housekeeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeper
-            self._housekeeper = None
-        await self.nudges.stop()
+        await self.timekeeper.stop()
 
     async def housekeeping(self) -> None:
         """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small."""
         dropped = await forget_before(self.sessions, self.clock.now())
         if dropped:
             log.info("forgot %d processed platform event ids", dropped)
-
-    async def _housekeep_hourly(self) -> None:
-        while True:
-            try:
-                await self.housekeeping()
-            except Exception:  # cleanup failing must not stop the bot; it retries next hour
-                log.exception("housekeeping failed")
-            await asyncio.sleep(3600)
 
     async def prepare_database(self, *, migrate: bool | None = None) -> None:
         """SQLite is upgraded in place on start; PostgreSQL must already be at head (`learnbot db upgrade`),
@@ -112,15 +111,21 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     install_core_features(bot, learning_log)
-    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings))
-    nudges.register(bot)
-    membership = Membership(sessions, directory, catalog, clock, notifier)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, membership)
+    conversations = ConversationEngine(sessions, catalog, notifier, directory, clock, engine_config(settings))
+    conversations.register(bot)
+    nudges.install(bot, conversations)
+    resurfacing.install(bot, conversations, learning_log)
+    reach = Reach(sessions, directory, notifier, clock)
+    membership = Membership(sessions, directory, catalog, clock, notifier, reach)
+    return App(
+        settings, engine, sessions, clock, catalog, notifier, bot, learning_log, conversations, membership, reach
+    )
 
 
-def nudge_config(settings: Settings) -> EngineConfig:
+def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
         grace=timedelta(minutes=settings.nudge_grace_minutes),
+        lease=timedelta(seconds=settings.nudge_lease_seconds),
         concurrency=settings.nudge_concurrency,
         pace_seconds=settings.nudge_pace_seconds,
         tick_seconds=settings.nudge_tick_seconds,

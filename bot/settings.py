@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     nudge_grace_minutes: float = Field(default=120, ge=0, description="Send runs missed while down within this")
     nudge_concurrency: int = Field(default=10, ge=1, description="Sends in flight at once")
     nudge_pace_seconds: float = Field(default=1.0, ge=0, description="Minimum gap between sends to one conversation")
+    nudge_lease_seconds: float = Field(
+        default=300, gt=0, description="How long a crashed process's claimed sends wait before another sends them"
+    )
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.core import LearnBot
 from bot.inbound_events import claim
 from bot.model import ConversationKind, ConversationRef
+from bot.people.reach import Reach
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,14 @@ JsonObject = dict[str, Any]
 
 
 class SlackListeners:
-    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog) -> None:
+    def __init__(self, bot: LearnBot, adapter: SlackAdapter, clock: Clock, backlog: Backlog, reach: Reach) -> None:
         self._bot = bot
+        self._reach = reach  # the member's DM, opened once and remembered by the core
         self._backlog = backlog
         self._adapter = adapter
         self._clock = clock
         self._forms = PendingForms()
         self._replies = ReplyDelivery(adapter, self._forms)
-        self._directs: dict[tuple[str, str], str] = {}
 
     def register(self, app: AsyncApp) -> None:
         for command in translate.COMMAND_PREFIXES:
@@ -148,11 +149,9 @@ class SlackListeners:
             return None  # a modal opened from a channel answers there
         team = str((body.get("team") or {}).get("id") or body.get("team_id") or "")
         member = translate.user(team, str((body.get("user") or {}).get("id", "")))
-        key = (team, member.id)
-        if key not in self._directs:
-            try:
-                self._directs[key] = (await self._adapter.open_direct(member)).id
-            except DeliveryError as error:
-                log.error("could not open a DM with %s: %s", member.id, error.reason)
-                return None
-        return ConversationRef(translate.PLATFORM, team, self._directs[key], ConversationKind.DIRECT)
+        try:
+            direct = await self._reach.direct(member)
+        except DeliveryError as error:
+            log.error("could not open a DM with %s: %s", member.id, error.reason)
+            return None
+        return ConversationRef(translate.PLATFORM, team, direct.id, ConversationKind.DIRECT)

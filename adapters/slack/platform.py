@@ -122,7 +122,7 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         )
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
-    SlackListeners(app.bot, adapter, app.clock, backlog).register(bolt)
+    SlackListeners(app.bot, adapter, app.clock, backlog, app.reach).register(bolt)
     return bolt, adapter
 
 

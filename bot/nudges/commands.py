@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 
+from bot.conversations.audiences import Audience
+from bot.conversations.kinds import Window
+from bot.conversations.planner import next_due
+from bot.conversations.rounds import RoundPlan
+from bot.conversations.tables import Series
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.model import ConversationKind, OutboundMessage, Text
 from bot.nudges import messages
-from bot.nudges.recipients import schedule_zones
-from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, next_fire, parse_schedule
-from bot.nudges.skip_rules import normalize_country
+from bot.nudges.kind import KIND
+from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, parse_schedule
 from bot.nudges.streaks import streak
-from bot.nudges.tables import NudgeDelivery, NudgePreference, NudgeRun, NudgeSchedule, NudgeTeamSetting
+from bot.people.availability import normalize_country
+from bot.people.tables import MemberSettings, TeamSettings
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
+    from bot.conversations.engine import ConversationEngine
     from bot.core import LearnBot
-    from bot.nudges.config import EngineConfig
 
 _UNTIL = re.compile(r"^(?:until|til|till|indtil)?\s*(\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
 
@@ -31,16 +37,19 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
     return [OutboundMessage(text=text, blocks=(Text(text),), private=private)]
 
 
-async def _preference(turn: Turn) -> NudgePreference:
-    await insert_ignore(turn.session, NudgePreference, {"member_id": turn.member.id}, ["member_id"])
-    preference = await turn.session.get(NudgePreference, turn.member.id, populate_existing=True)
+async def _preference(turn: Turn) -> MemberSettings:
+    await insert_ignore(turn.session, MemberSettings, {"member_id": turn.member.id}, ["member_id"])
+    preference = await turn.session.get(MemberSettings, turn.member.id, populate_existing=True)
     assert preference is not None
     return preference
 
 
+_AUDIENCES = {"channel": "channel", "members": "members", "owner": "member"}
+
+
 class NudgeCommands:
-    def __init__(self, config: EngineConfig) -> None:
-        self._config = config
+    def __init__(self, engine: ConversationEngine) -> None:
+        self._engine = engine
 
     def register(self, bot: LearnBot) -> None:
         bot.command("nudge", self.nudge, aliases=("nudges",))
@@ -78,50 +87,53 @@ class NudgeCommands:
         target = spec.target or ("owner" if direct else "channel")
         if direct and target != "owner":
             raise UsageError("nudges.channel_only")
-        schedule = NudgeSchedule(
+        window = timedelta(hours=spec.window_hours) if spec.window_hours else self._engine.config.window
+        schedule = Series(
+            kind=KIND,
             tenant_id=turn.tenant.id,
             conversation_id=turn.conversation.id,
             owner_member_id=turn.member.id if target == "owner" else None,
             created_by_member_id=turn.member.id,
-            spec=args[:120],
+            audience=_AUDIENCES[target],
+            audience_member_ids=[turn.member.id] if target == "owner" else [],
             cron=spec.cron,
             include_weekends=spec.include_weekends,
-            prompt_set=spec.prompt_set,
-            target=target,
-            reminder_hours=spec.reminder_hours,
+            window_seconds=int(window.total_seconds()),
+            remind_after_seconds=spec.reminder_hours * 3600 if spec.reminder_hours else None,
             summary=spec.summary,
+            settings={"prompt_set": spec.prompt_set, "spec": args[:120], "target": target},
             paused=False,
             created_at=turn.now,
         )
         turn.session.add(schedule)
         await turn.session.flush()
-        zones = await schedule_zones(turn.session, schedule, turn.tenant)
-        schedule.next_due_at = next_fire(schedule.cron, zones, turn.now)
+        schedule.next_due_at = await next_due(turn.session, schedule, turn.tenant, turn.now)
+        turn.after_commit.append(self._engine.changed)
         return _reply(turn.t("nudges.added", id=schedule.id, what=self._describe(turn, schedule)), private=False)
 
-    def _describe(self, turn: Turn, schedule: NudgeSchedule) -> str:
+    def _describe(self, turn: Turn, schedule: Series) -> str:
         zone = member_timezone(turn.member)
         when = schedule.next_due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if schedule.next_due_at else "–"
+        settings = schedule.settings or {}
         return turn.t(
             "nudges.describe",
-            spec=schedule.spec,
-            time=describe_time(schedule.cron),
-            title=messages.title(turn.t, schedule.prompt_set),
-            target=turn.t(f"nudges.target_{schedule.target}"),
+            spec=settings.get("spec", ""),
+            time=describe_time(schedule.cron or ""),
+            title=messages.title(turn.t, settings.get("prompt_set", "daily_reflection")),
+            target=turn.t(f"nudges.target_{settings.get('target', 'channel')}"),
             next=when,
             zone=zone.key,
         )
 
     def _visible(self, turn: Turn) -> list[ColumnElement[bool]]:
         return [
-            NudgeSchedule.tenant_id == turn.tenant.id,
-            or_(NudgeSchedule.conversation_id == turn.conversation.id, NudgeSchedule.owner_member_id == turn.member.id),
+            Series.kind == KIND,
+            Series.tenant_id == turn.tenant.id,
+            or_(Series.conversation_id == turn.conversation.id, Series.owner_member_id == turn.member.id),
         ]
 
     async def _list(self, turn: Turn) -> list[OutboundMessage]:
-        schedules = (
-            await turn.session.scalars(select(NudgeSchedule).where(*self._visible(turn)).order_by(NudgeSchedule.id))
-        ).all()
+        schedules = (await turn.session.scalars(select(Series).where(*self._visible(turn)).order_by(Series.id))).all()
         if not schedules:
             return _reply(turn.t("nudges.list_empty"))
         lines = [turn.t("nudges.list_title")]
@@ -134,9 +146,7 @@ class NudgeCommands:
         word = args.strip().lstrip("#")
         if not word.isdigit():
             raise UsageError("nudges.which", value=word[:40])
-        schedule = await turn.session.scalar(
-            select(NudgeSchedule).where(NudgeSchedule.id == int(word), *self._visible(turn))
-        )
+        schedule = await turn.session.scalar(select(Series).where(Series.id == int(word), *self._visible(turn)))
         if schedule is None:
             raise UsageError("nudges.not_found", id=word)
         if change == "remove":
@@ -144,9 +154,9 @@ class NudgeCommands:
         else:
             schedule.paused = change == "pause"
             if not schedule.paused:
-                # Resuming starts from now: runs that fell in the pause are not sent late.
-                zones = await schedule_zones(turn.session, schedule, turn.tenant)
-                schedule.next_due_at = next_fire(schedule.cron, zones, turn.now)
+                # Resuming starts from now: rounds that fell in the pause are not sent late.
+                schedule.next_due_at = await next_due(turn.session, schedule, turn.tenant, turn.now)
+                turn.after_commit.append(self._engine.changed)
         return _reply(turn.t(f"nudges.{change}d", id=schedule.id), private=False)
 
     # --- the member's own settings ------------------------------------------------------------------------
@@ -189,7 +199,7 @@ class NudgeCommands:
         team = bool(words) and words[0].casefold() in ("team", "hold")
         if team:
             words = words[1:]
-        setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id)
+        setting = await turn.session.get(TeamSettings, turn.tenant.id)
         preference = await _preference(turn)
         if not words:
             mine = preference.country or (setting.country if setting else None)
@@ -200,8 +210,8 @@ class NudgeCommands:
         if team:
             if not turn.is_manager:
                 raise UsageError("errors.managers_only", command="holidays team")
-            await insert_ignore(turn.session, NudgeTeamSetting, {"tenant_id": turn.tenant.id}, ["tenant_id"])
-            setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id, populate_existing=True)
+            await insert_ignore(turn.session, TeamSettings, {"tenant_id": turn.tenant.id}, ["tenant_id"])
+            setting = await turn.session.get(TeamSettings, turn.tenant.id, populate_existing=True)
             assert setting is not None
             setting.country = country
             return _reply(turn.t("nudges.holidays_team_set", country=country or "–"), private=False)
@@ -212,36 +222,19 @@ class NudgeCommands:
 
     async def reflect(self, turn: Turn, args: str) -> list[OutboundMessage]:
         topic = " ".join(args.split())[:200] or None
-        run = NudgeRun(
-            schedule_id=None,
+        plan = RoundPlan(
+            kind=KIND,
             tenant_id=turn.tenant.id,
+            audience=Audience.member(turn.member.id),
             due_at=turn.now,
-            state="open",
-            prompt_set=PROMPT_SETS["task"],
-            topic=topic,
-            closes_at=turn.now + self._config.run_open,
-            created_at=turn.now,
-        )
-        turn.session.add(run)
-        await turn.session.flush()
-        delivery = NudgeDelivery(
-            idempotency_key=f"reflect{run.id}",
-            kind="prompt",
-            tenant_id=turn.tenant.id,
-            run_id=run.id,
-            member_id=turn.member.id,
+            window=Window(self._engine.config.window),
             conversation_id=turn.conversation.id,
-            due_at=turn.now,
-            state="sent",  # delivered as this turn's reply
-            not_before=turn.now,
-            attempts=0,
-            sent_at=turn.now,
-            created_at=turn.now,
+            context={"prompt_set": PROMPT_SETS["task"], "topic": topic},
         )
-        turn.session.add(delivery)
-        await turn.session.flush()
-        in_channel = turn.where.kind is not ConversationKind.DIRECT
-        return [messages.prompt_message(turn.t, run.prompt_set, delivery.id, topic=topic, in_channel=in_channel)]
+        if turn.where.kind is not ConversationKind.DIRECT:
+            plan = replace(plan, audience=Audience.channel(turn.conversation.id))
+        reply = await self._engine.open_as_reply(turn.session, turn.t, plan, turn.member.id, turn.conversation.id)
+        return [reply]
 
     async def streak(self, turn: Turn, args: str) -> list[OutboundMessage]:
         result = await streak(turn.session, turn.member.id, turn.now)

@@ -16,16 +16,16 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversations.locking import is_postgres
+from bot.conversations.outgoing import Outgoing
+from bot.conversations.tables import Delivery
 from bot.db.base import UtcDateTime
-from bot.db.models import ConversationMember, Tenant
-from bot.db.upsert import insert_ignore
+from bot.db.models import Tenant
 from bot.directory import Directory
 from bot.model import ConversationRef, SentRef
-from bot.nudges.locking import is_postgres
-from bot.nudges.outgoing import Outgoing
-from bot.nudges.tables import NudgeDelivery, NudgePreference
+from bot.people.reach import remember_direct
 
-_TABLE = cast(Table, NudgeDelivery.__table__)
+_TABLE = cast(Table, Delivery.__table__)
 # Rows per executemany call on SQLite.
 _SLICE = 100
 
@@ -37,8 +37,10 @@ class SendResult:
     opened: ConversationRef | None = None  # a DM opened for this send, to remember
     retry_at: datetime | None = None
     failed: str | None = None
+    skipped: str | None = None  # not sent: the member is away
     reason: str | None = None
     counts_attempt: bool = True
+    holds_permit: bool = False  # a send was attempted: its permit returns once this is committed
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Recorded:
     sent: int
     retried: int
     failed: int
+    skipped: int = 0
 
 
 async def record_results(
@@ -56,6 +59,7 @@ async def record_results(
     sent: list[dict[str, Any]] = []
     retried: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for result in results:
         item = result.outgoing
         if result.sent is not None:
@@ -65,6 +69,8 @@ async def record_results(
             sent.append({"b_id": item.delivery_id, "b_message": result.sent.id, "b_conversation": conversation_id})
         elif result.failed is not None:
             failed.append({"b_id": item.delivery_id, "b_reason": result.failed[:300]})
+        elif result.skipped is not None:
+            skipped.append({"b_id": item.delivery_id, "b_reason": result.skipped[:300]})
         else:
             attempts = item.attempts + (1 if result.counts_attempt else 0)
             retried.append(
@@ -83,6 +89,11 @@ async def record_results(
             update(_TABLE).where(mine).values(state="failed", reason=bindparam("b_reason"), claimed_by=None),
             failed,
         )
+    if skipped:
+        await session.execute(
+            update(_TABLE).where(mine).values(state="skipped", reason=bindparam("b_reason"), claimed_by=None),
+            skipped,
+        )
     if retried:
         await session.execute(
             update(_TABLE)
@@ -96,7 +107,7 @@ async def record_results(
             ),
             retried,
         )
-    return Recorded(len(sent), len(retried), len(failed))
+    return Recorded(len(sent), len(retried), len(failed), len(skipped))
 
 
 async def _record_sent(session: AsyncSession, owner: str, rows: list[dict[str, Any]], now: datetime) -> None:
@@ -140,15 +151,6 @@ async def _remember_direct(
     session: AsyncSession, directory: Directory, item: Outgoing, conversation: ConversationRef, now: datetime
 ) -> int:
     tenant = await session.get_one(Tenant, item.tenant_id)
-    stored = await directory.conversation(session, tenant, conversation, now)
-    if item.member_id is not None:
-        # Linked like any 1:1 chat, so Membership (and adapters) see it too.
-        link = {"conversation_id": stored.id, "member_id": item.member_id, "seen_at": now}
-        await insert_ignore(session, ConversationMember, link, ["conversation_id", "member_id"])
-        await insert_ignore(session, NudgePreference, {"member_id": item.member_id}, ["member_id"])
-        await session.execute(
-            update(NudgePreference)
-            .where(NudgePreference.member_id == item.member_id)
-            .values(direct_conversation_id=stored.id)
-        )
-    return stored.id
+    if item.member_id is None:
+        return (await directory.conversation(session, tenant, conversation, now)).id
+    return await remember_direct(session, directory, tenant, item.member_id, conversation, now)

@@ -56,7 +56,7 @@ def is_postgres(session: AsyncSession) -> bool:
 async def take_write_lock(session: AsyncSession) -> None:
     """On SQLite, hold the database's write lock for the rest of the transaction; nothing elsewhere."""
     if not is_postgres(session):
-        await session.execute(text("UPDATE nudge_schedules SET id = id WHERE 0 = 1"))
+        await session.execute(text("UPDATE conversation_series SET id = id WHERE 0 = 1"))
 
 
 async def insert_ignore_many(
