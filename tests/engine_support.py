@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from adapters.app import App
 from bot.clock import ManualClock
-from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef
 from bot.conversations.config import EngineConfig
 from bot.conversations.engine import ConversationEngine
+from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef
 from tests.support import PLATFORM, TENANT, RecordingAdapter
 
 

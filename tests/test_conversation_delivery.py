@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from adapters.app import App, build_app
 from bot.clock import ManualClock
-from bot.model import ConversationRef, Form, OutboundMessage, SentRef
 from bot.conversations.tables import Delivery, Response
+from bot.model import ConversationRef, Form, OutboundMessage, SentRef
 from bot.ports import DeliveryError, RateLimited
 from bot.timekeeper import TimeKeeper
 from tests.conftest import on_postgres

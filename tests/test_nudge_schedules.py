@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
-from bot.model import OutboundMessage
 from bot.conversations.tables import Delivery, Response
+from bot.model import OutboundMessage
 from tests.engine_support import adapter_for, dm, engine_for, tick_until
 from tests.support import ROOM, all_text, press, say, user
 

@@ -24,10 +24,11 @@ from bot.conversations.dispatcher import DeliveryReport, Dispatcher, Sleep
 from bot.conversations.kinds import Kind, Kinds
 from bot.conversations.locking import WriteTurns
 from bot.conversations.pipeline import Planning
-from bot.conversations.planner import Planner
+from bot.conversations.planner import Planner, next_due
 from bot.conversations.responses import round_view
-from bot.conversations.rounds import RoundPlan, open_round
+from bot.conversations.rounds import RoundPlan, SeriesPlan, open_round, series_values
 from bot.conversations.tables import Delivery, Round, Series
+from bot.db.models import Tenant
 from bot.directory import Directory
 from bot.model import OutboundMessage
 from bot.ports import Notifier
@@ -123,6 +124,16 @@ class ConversationEngine:
             ]
         found = [instant for instant in instants if instant is not None]
         return min(found) if found else None
+
+    async def add_series(self, session: AsyncSession, plan: SeriesPlan) -> Series:
+        """Add a recurring plan; its first due instant is computed from its recipients' calendars. The caller
+        commits, then calls `changed()` so the time-keeper wakes in time."""
+        series = Series(**series_values(plan, self.clock.now()))
+        session.add(series)
+        await session.flush()
+        tenant = await session.get_one(Tenant, plan.tenant_id)
+        series.next_due_at = await next_due(session, series, tenant, self.clock.now())
+        return series
 
     async def open_round(self, session: AsyncSession, plan: RoundPlan) -> Round:
         """Open a round without a series (started now on demand, or a follow-up later). The caller commits; its

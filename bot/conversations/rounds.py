@@ -39,6 +39,56 @@ class RoundPlan:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A recurring plan to add for a kind: its timing, audience, window and rules."""
+
+    kind: str
+    tenant_id: int
+    audience: Audience
+    window: Window
+    cron: str | None = None
+    anchor_at: datetime | None = None
+    offsets_days: tuple[int, ...] = ()
+    local_time: str | None = None
+    working_days: bool = False
+    include_weekends: bool = False
+    conversation_id: int | None = None
+    owner_member_id: int | None = None
+    created_by_member_id: int | None = None
+    subject: str | None = None
+    summary: bool = False
+    anonymous: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def series_values(plan: SeriesPlan, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": plan.kind,
+        "tenant_id": plan.tenant_id,
+        "conversation_id": plan.conversation_id or plan.audience.conversation_id,
+        "owner_member_id": plan.owner_member_id,
+        "created_by_member_id": plan.created_by_member_id,
+        "subject": plan.subject,
+        "audience": plan.audience.kind,
+        "audience_member_ids": list(plan.audience.member_ids),
+        "cron": plan.cron,
+        "anchor_at": plan.anchor_at,
+        "offsets_days": list(plan.offsets_days),
+        "local_time": plan.local_time,
+        "working_days": plan.working_days,
+        "include_weekends": plan.include_weekends,
+        "window_seconds": int(plan.window.length.total_seconds()),
+        "remind_after_seconds": int(plan.window.remind_after.total_seconds()) if plan.window.remind_after else None,
+        "remind_fraction": plan.window.remind_fraction,
+        "summary": plan.summary,
+        "anonymous": plan.anonymous,
+        "settings": plan.settings,
+        "paused": False,
+        "created_at": now,
+    }
+
+
 def round_values(
     *,
     kind: str,

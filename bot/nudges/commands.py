@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from bot.conversations.audiences import Audience
 from bot.conversations.kinds import Window
 from bot.conversations.planner import next_due
-from bot.conversations.rounds import RoundPlan
+from bot.conversations.rounds import RoundPlan, SeriesPlan
 from bot.conversations.tables import Series
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
@@ -88,26 +88,21 @@ class NudgeCommands:
         if direct and target != "owner":
             raise UsageError("nudges.channel_only")
         window = timedelta(hours=spec.window_hours) if spec.window_hours else self._engine.config.window
-        schedule = Series(
+        remind = timedelta(hours=spec.reminder_hours) if spec.reminder_hours else None
+        plan = SeriesPlan(
             kind=KIND,
             tenant_id=turn.tenant.id,
+            audience=Audience(_AUDIENCES[target], turn.conversation.id, (turn.member.id,) if target == "owner" else ()),
+            window=Window(window, remind_after=remind),
+            cron=spec.cron,
+            include_weekends=spec.include_weekends,
             conversation_id=turn.conversation.id,
             owner_member_id=turn.member.id if target == "owner" else None,
             created_by_member_id=turn.member.id,
-            audience=_AUDIENCES[target],
-            audience_member_ids=[turn.member.id] if target == "owner" else [],
-            cron=spec.cron,
-            include_weekends=spec.include_weekends,
-            window_seconds=int(window.total_seconds()),
-            remind_after_seconds=spec.reminder_hours * 3600 if spec.reminder_hours else None,
             summary=spec.summary,
             settings={"prompt_set": spec.prompt_set, "spec": args[:120], "target": target},
-            paused=False,
-            created_at=turn.now,
         )
-        turn.session.add(schedule)
-        await turn.session.flush()
-        schedule.next_due_at = await next_due(turn.session, schedule, turn.tenant, turn.now)
+        schedule = await self._engine.add_series(turn.session, plan)
         turn.after_commit.append(self._engine.changed)
         return _reply(turn.t("nudges.added", id=schedule.id, what=self._describe(turn, schedule)), private=False)
 
