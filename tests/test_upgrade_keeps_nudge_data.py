@@ -320,6 +320,11 @@ async def _old_release_rows(url: str) -> None:
             ],
         )
         await connection.execute(sa.insert(_team), [{"tenant_id": 1, "country": "DK"}])
+        if connection.dialect.name == "postgresql":  # the old release took these ids from the sequences
+            for table in ("tenants", "members", "conversations", "learnings", "nudge_schedules", "nudge_runs"):
+                await connection.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                )
     await upgrade(engine)
     await engine.dispose()
 

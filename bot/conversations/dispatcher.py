@@ -150,9 +150,12 @@ class Dispatcher:
     async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
         while True:
+            # Planning may commit while a claim runs (on PostgreSQL the claim may not see it): claim once more after.
+            planned = planning is None or planning.done
             batch = await self.claim(batch_size)
-            if not batch and planning is not None and not planning.done:
-                await planning.wait()  # more deliveries are being written
+            if not batch and not planned:
+                if planning is not None and not planning.done:
+                    await planning.wait()  # more deliveries are being written
                 continue
             flow.claims_done = not batch
             flow.queue.extend(batch)
