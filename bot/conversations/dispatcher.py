@@ -113,11 +113,16 @@ class Dispatcher:
                 picked = due.cte("due").prefix_with("MATERIALIZED")
                 claimed = _claim(select(picked.c.id), self.name, now)
                 outgoing = await load_outgoing(session, self._catalog, self._kinds, claimed.cte("claimed"), now)
-            else:
-                ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
-                outgoing = await load_outgoing(session, self._catalog, self._kinds, ids, now) if ids else []
+                await session.commit()
+                return outgoing
+            ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
             await session.commit()
-        return outgoing
+        if not ids:
+            return []
+        # SQLite: build the messages outside the writer's turn, so the recorder (whose commits free send permits)
+        # never waits for it. WAL readers do not block the writer.
+        async with self._sessions() as session:
+            return await load_outgoing(session, self._catalog, self._kinds, ids, now)
 
     # --- sending ------------------------------------------------------------------------------------------
 
@@ -184,17 +189,19 @@ class Dispatcher:
 
     async def _recorder(self, flow: Flow, report: DeliveryReport) -> None:
         """Write whatever finished while the last write ran: results batch up by themselves under load, and a
-        send's permit comes back as soon as its result is committed."""
-        while True:
-            if not flow.senders_done and not flow.results:
-                await flow.flush.wait()
-            flow.flush.clear()
-            results, flow.results = flow.results, []
-            if results:
-                await self._record(results, report)
-                flow.permits.release_many(sum(1 for result in results if result.holds_permit))
-            elif flow.senders_done:
-                return
+        send's permit comes back as soon as its result is committed. One session for the whole pass: a write per
+        few sends must not pay a pool checkout and reset each time."""
+        async with self._sessions() as session:
+            while True:
+                if not flow.senders_done and not flow.results:
+                    await flow.flush.wait()
+                flow.flush.clear()
+                results, flow.results = flow.results, []
+                if results:
+                    await self._record(session, results, report)
+                    flow.permits.release_many(sum(1 for result in results if result.holds_permit))
+                elif flow.senders_done:
+                    return
 
     async def _send(self, item: Outgoing, pacing: Pacing, flow: Flow) -> SendResult:
         if item.message is None:
@@ -251,8 +258,8 @@ class Dispatcher:
 
     # --- recording ----------------------------------------------------------------------------------------
 
-    async def _record(self, results: list[SendResult], report: DeliveryReport) -> None:
-        async with self._turns.session() as session:
+    async def _record(self, session: AsyncSession, results: list[SendResult], report: DeliveryReport) -> None:
+        async with self._turns.turn():
             recorded = await record_results(session, self._directory, self.name, results, self._clock.now())
             await session.commit()
         report.sent += recorded.sent

@@ -40,6 +40,15 @@ class WriteTurns:
         self._lock = asyncio.Lock() if bind is None or bind.dialect.name != "postgresql" else None
 
     @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """This process's turn to write, for a session the caller holds."""
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
+
+    @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         if self._lock is None:
             async with self._sessions() as session:

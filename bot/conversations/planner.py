@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversations.audiences import Audience, Target, resolve
+from bot.conversations.audiences import Audience, Target, resolve, resolve_many
 from bot.conversations.config import EngineConfig
 from bot.conversations.kinds import Kinds, Window
 from bot.conversations.locking import WriteTurns, insert_ignore_many, take_write_lock
@@ -132,7 +132,13 @@ class Planner:
             tenant.id: tenant
             for tenant in await session.scalars(select(Tenant).where(Tenant.id.in_({s.tenant_id for s in due})))
         }
-        firings = [await self._firing(session, series, tenants[series.tenant_id], now) for series in due]
+        audiences = await resolve_many(
+            session, [audience_of(series) for series in due], tenants, [series.tenant_id for series in due]
+        )
+        firings = [
+            self._firing(series, targets, tenants[series.tenant_id], now)
+            for series, targets in zip(due, audiences, strict=True)
+        ]
         # Every round of this batch in one insert, then their ids in one query.
         round_rows = [
             round_values(
@@ -191,9 +197,8 @@ class Planner:
         await insert_ignore_many(session, Delivery, batch, ["idempotency_key"])
         return len(round_rows)
 
-    async def _firing(self, session: AsyncSession, series: Series, tenant: Tenant, now: datetime) -> _Firing:
+    def _firing(self, series: Series, targets: list[Target], tenant: Tenant, now: datetime) -> _Firing:
         timing = timing_of(series)
-        targets = await resolve(session, audience_of(series), tenant)
         calendars = {timing.calendar(target.recipient) for target in targets} or {Calendar(tenant.timezone)}
         due = series.next_due_at
         dues: list[tuple[datetime, bool]] = []
