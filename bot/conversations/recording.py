@@ -154,3 +154,29 @@ async def _remember_direct(
     if item.member_id is None:
         return (await directory.conversation(session, tenant, conversation, now)).id
     return await remember_direct(session, directory, tenant, item.member_id, conversation, now)
+
+
+class SqliteSentRecorder:
+    """SQLite: "sent" for a batch of plain sends, written on the driver's own connection (one executemany and a
+    commit, about 0.1 ms) instead of through a session (about 2 ms here). Each send holds a permit until this
+    commit, so its cost is what the fan-out's throughput pays."""
+
+    _SQL = (
+        f"UPDATE {_TABLE.name} SET state = 'sent', sent_at = ?, reason = NULL, claimed_by = NULL,"
+        " sent_message_id = ? WHERE id = ? AND claimed_by = ?"
+    )
+
+    def __init__(self, driver: Any, dialect: Any) -> None:
+        self._driver = driver  # an aiosqlite connection nobody else uses
+        self._timestamp = _TABLE.c.sent_at.type._cached_bind_processor(dialect)
+
+    @staticmethod
+    def handles(result: SendResult) -> bool:
+        return result.sent is not None and result.opened is None
+
+    async def record(self, owner: str, results: list[SendResult], now: datetime) -> int:
+        sent_at = self._timestamp(now) if self._timestamp else now
+        rows = [(sent_at, result.sent.id, result.outgoing.delivery_id, owner) for result in results if result.sent]
+        await self._driver.executemany(self._SQL, rows)
+        await self._driver.commit()
+        return len(rows)
