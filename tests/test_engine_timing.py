@@ -32,3 +32,15 @@ def test_offsets_without_a_local_time_keep_the_anchors_time_of_day_and_once_fire
     once = Timing(anchor_at=anchor)
     assert once.next_due([calendar], datetime(2026, 11, 1, tzinfo=UTC)) == anchor
     assert once.next_due([calendar], anchor) is None
+
+
+def test_the_engine_package_names_no_feature() -> None:
+    """Features plug kinds into the engine; the engine (and the people module it asks) never names one."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "bot"
+    words = ("nudge", "retro", "learning", "resurfac", "mentor", "onboard", "streak", "prompt_set")
+    for package in ("conversations", "people"):
+        for module in (root / package).glob("*.py"):
+            text = module.read_text(encoding="utf-8").casefold()
+            assert not [word for word in words if word in text], module.name

@@ -1,7 +1,7 @@
 """Why a member is not asked at a given instant: weekends, public holidays, vacation, opt-out.
 
-Rules are judged on the recipient's local date. A skipped delivery is recorded with its reason, so streaks can
-pass over it and listings can explain silence. `available()` is what every send asks, reminders included.
+Rules are judged on the recipient's local date. A skipped delivery is recorded with its reason, so features can
+pass over it and listings can explain silence. `away_reason()` is what every send asks, reminders included.
 """
 
 from __future__ import annotations
