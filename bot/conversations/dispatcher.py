@@ -199,7 +199,8 @@ class Dispatcher:
             if bind is not None and bind.dialect.name == "sqlite":
                 connection = await stack.enter_async_context(bind.connect())
                 driver = (await connection.get_raw_connection()).driver_connection
-                fast = SqliteSentRecorder(driver, bind.dialect)
+                fast = SqliteSentRecorder(str(bind.url.database), driver, bind.dialect)
+                stack.callback(fast.close)
             while True:
                 if not flow.senders_done and not flow.results:
                     await flow.flush.wait()

@@ -90,8 +90,12 @@ class Reach:
         direct = await self._notifier.open_direct(user)
         now = self._clock.now()
         async with self._sessions() as session:
-            tenant = await self._directory.tenant(session, user.platform, user.tenant, now)
-            member, _ = await self._directory.member(session, tenant, user, None, now)
+            tenant = await self._directory.find_tenant(session, user.platform, user.tenant)
+            member = await self._directory.find_member(session, tenant, user) if tenant else None
+            if tenant is None or member is None:
+                # First contact: the core creates the member with their profile on this very turn; the DM is
+                # remembered on the next send instead of creating a member without locale and time zone here.
+                return direct
             await remember_direct(session, self._directory, tenant, member.id, direct, now)
             await session.commit()
         return direct
