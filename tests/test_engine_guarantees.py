@@ -161,3 +161,24 @@ async def test_a_prompt_is_sent_at_its_due_instant_not_on_the_next_tick(database
     assert sent_at, "the prompt was not sent within 5 s of its due time (the tick interval is 60 s)"
     # Woken at the due instant, not 60 s later on the next tick (the margin is for a loaded CI machine).
     assert due <= sent_at[0] < due + timedelta(seconds=2)
+
+
+async def test_the_time_keeper_runs_the_ticks_and_the_housekeeping(app: App) -> None:
+    from bot.db.models import InboundEvent
+    from bot.inbound_events import claim
+
+    assert await claim(app.sessions, "slack", "Ev-old", app.clock.now() - timedelta(days=2))
+    await app.start()
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            async with app.sessions() as session:
+                if not list(await session.scalars(select(InboundEvent.event_id))):
+                    break
+            await asyncio.sleep(0.02)
+        assert app.timekeeper.running
+    finally:
+        await app.stop()
+    async with app.sessions() as session:
+        assert list(await session.scalars(select(InboundEvent.event_id))) == []  # housekeeping ran at start
+    assert not app.timekeeper.running
