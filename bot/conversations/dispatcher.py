@@ -196,10 +196,12 @@ class Dispatcher:
             session = await stack.enter_async_context(self._sessions())
             fast = None
             bind = self._sessions.kw.get("bind")
-            if bind is not None and bind.dialect.name == "sqlite":
+            path = bind.url.database if bind is not None else None
+            # A file only: a second connection to ":memory:" would be another, empty database.
+            if bind is not None and bind.dialect.name == "sqlite" and path and path != ":memory:":
                 connection = await stack.enter_async_context(bind.connect())
                 driver = (await connection.get_raw_connection()).driver_connection
-                fast = SqliteSentRecorder(str(bind.url.database), driver, bind.dialect)
+                fast = SqliteSentRecorder(path, driver, bind.dialect)
                 stack.callback(fast.close)
             while True:
                 if not flow.senders_done and not flow.results:
