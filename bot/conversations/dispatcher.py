@@ -31,7 +31,13 @@ from bot.conversations.kinds import Kinds
 from bot.conversations.locking import WriteTurns, is_postgres, take_write_lock
 from bot.conversations.outgoing import Outgoing, load_outgoing
 from bot.conversations.pipeline import Flow, Pacing, Planning
-from bot.conversations.recording import SendResult, SqliteSentRecorder, record_results
+from bot.conversations.recording import (
+    PostgresSentRecorder,
+    SendResult,
+    SentRecorder,
+    SqliteSentRecorder,
+    record_results,
+)
 from bot.conversations.tables import Delivery
 from bot.directory import Directory
 from bot.ports import DeliveryError, Notifier, RateLimited
@@ -194,11 +200,17 @@ class Dispatcher:
         a driver connection for plain sends): a write per few sends must not pay a pool checkout each time."""
         async with contextlib.AsyncExitStack() as stack:
             session = await stack.enter_async_context(self._sessions())
-            fast = None
+            fast: SentRecorder | None = None
             bind = self._sessions.kw.get("bind")
             path = bind.url.database if bind is not None else None
+            if bind is not None and bind.dialect.name == "postgresql":
+                connection = await stack.enter_async_context(bind.connect())
+                postgres = PostgresSentRecorder((await connection.get_raw_connection()).driver_connection)
+                await postgres.open()
+                stack.push_async_callback(postgres.aclose)
+                fast = postgres
             # A file only: a second connection to ":memory:" would be another, empty database.
-            if bind is not None and bind.dialect.name == "sqlite" and path and path != ":memory:":
+            elif bind is not None and bind.dialect.name == "sqlite" and path and path != ":memory:":
                 connection = await stack.enter_async_context(bind.connect())
                 driver = (await connection.get_raw_connection()).driver_connection
                 fast = SqliteSentRecorder(path, driver, bind.dialect)
@@ -272,7 +284,7 @@ class Dispatcher:
     async def _record(
         self,
         session: AsyncSession,
-        fast: SqliteSentRecorder | None,
+        fast: SentRecorder | None,
         results: list[SendResult],
         report: DeliveryReport,
     ) -> None:

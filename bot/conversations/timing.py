@@ -34,6 +34,19 @@ def trigger(cron: str, zone: str) -> CronTrigger:
     return CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
 
 
+@lru_cache(maxsize=16_384)
+def _cron_after(cron: str, zone: str, after: datetime) -> datetime | None:
+    """The next fire strictly after `after`; cached, since a batch of series sharing a crontab asks the same."""
+    fire: datetime | None = trigger(cron, zone).get_next_fire_time(None, after + timedelta(microseconds=1))
+    return fire
+
+
+@lru_cache(maxsize=16_384)
+def _cron_fires(cron: str, zone: str, instant: datetime) -> bool:
+    fire = trigger(cron, zone).get_next_fire_time(None, instant)
+    return fire is not None and fire == instant
+
+
 @dataclass(frozen=True)
 class Timing:
     cron: str | None = None
@@ -53,16 +66,12 @@ class Timing:
 
     def fires_at(self, calendar: Calendar, instant: datetime) -> bool:
         if self.cron is not None:
-            fire = trigger(self.cron, calendar.zone).get_next_fire_time(None, instant)
-            return fire is not None and fire == instant
+            return _cron_fires(self.cron, calendar.zone, instant)
         return instant in set(self._instants(calendar))
 
     def _next(self, calendar: Calendar, after: datetime) -> datetime | None:
         if self.cron is not None:
-            fire: datetime | None = trigger(self.cron, calendar.zone).get_next_fire_time(
-                None, after + timedelta(microseconds=1)
-            )
-            return fire
+            return _cron_after(self.cron, calendar.zone, after)
         return min((fire for fire in self._instants(calendar) if fire > after), default=None)
 
     def _instants(self, calendar: Calendar) -> Iterator[datetime]:

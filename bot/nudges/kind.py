@@ -31,10 +31,19 @@ class NudgeKind:
     accepts_late = True
     reply_field: str | None = "answer"
 
+    def __init__(self) -> None:
+        # Many rounds ask the same prompt set (ten thousand personal schedules at 09:00): build each text once.
+        self._templates: dict[tuple[str, str, str | None, bool], messages.PromptTemplate] = {}
+
     async def invitation(
         self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
     ) -> Invitation:
-        template = messages.prompt_template(t, _prompt_set(round), topic=_topic(round), in_channel=in_channel)
+        key = (t.language, _prompt_set(round), _topic(round), in_channel)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) > 1_000:  # topics are free text: keep the cache bounded
+                self._templates.clear()
+            template = self._templates[key] = messages.prompt_template(t, key[1], topic=key[2], in_channel=in_channel)
         return template.message
 
     def reminder(self, t: Translator, round: RoundView, invitation_id: int) -> OutboundMessage:
