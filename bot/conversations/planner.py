@@ -113,7 +113,7 @@ class Planner:
                     select(Series)
                     .where(Series.next_due_at <= now, Series.paused.is_(False))
                     .order_by(Series.next_due_at, Series.id)
-                    .limit(self._config.batch_size)
+                    .limit(self._config.plan_batch)
                     .with_for_update(skip_locked=True)
                 )
                 due = list((await session.scalars(query)).all())
@@ -124,7 +124,7 @@ class Planner:
                 committed()
             for rest in rests:
                 await self._finish(rest, committed)
-            if len(due) < self._config.batch_size:
+            if len(due) < self._config.plan_batch:
                 return total
 
     async def _fire(self, session: AsyncSession, due: Sequence[Series], now: datetime, rests: list[_Rest]) -> int:
