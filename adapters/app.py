@@ -6,19 +6,22 @@ need on `app.notifier`, and close the app when done. Nothing is created at impor
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import nudges, resurfacing
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
+from bot.conversations.config import EngineConfig
+from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
@@ -28,10 +31,10 @@ from bot.inbound_events import forget_before
 from bot.learning_log import LearningLog
 from bot.membership import Membership
 from bot.metrics import Metrics
-from bot.nudges.config import EngineConfig
-from bot.nudges.engine import NudgeEngine
+from bot.people.reach import Reach
 from bot.ports import Notifier
 from bot.settings import Settings
+from bot.timekeeper import TimeKeeper
 
 log = logging.getLogger(__name__)
 
@@ -50,40 +53,38 @@ class App:
     notifier: Notifier
     bot: LearnBot
     learning_log: LearningLog
-    nudges: NudgeEngine
+    conversations: ConversationEngine
     membership: Membership
+    reach: Reach
     metrics: Metrics
-
-    _housekeeper: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    timekeeper: TimeKeeper = field(init=False)
     _head: str | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.timekeeper = TimeKeeper(
+            self.clock,
+            self.conversations.tick,
+            self.conversations.next_due,
+            tick_seconds=self.conversations.config.tick_seconds,
+        )
+        self.timekeeper.add_housekeeping(
+            "platform-events", self.housekeeping, every_seconds=self.conversations.config.housekeeping_seconds
+        )
+        self.conversations.on_change(self.timekeeper.notice)
+
     async def start(self) -> None:
-        """Start background work (nudge ticks, housekeeping). Adapters must be registered first."""
-        self.nudges.start()
-        self._housekeeper = asyncio.create_task(self._housekeep_hourly())
+        """Start background work (the engine's ticks, housekeeping). Adapters must be registered first."""
+        self.timekeeper.start()
 
     async def stop(self) -> None:
         """Stop background work, letting a tick in progress finish."""
-        if self._housekeeper is not None:
-            self._housekeeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeper
-            self._housekeeper = None
-        await self.nudges.stop()
+        await self.timekeeper.stop()
 
     async def housekeeping(self) -> None:
         """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small."""
         dropped = await forget_before(self.sessions, self.clock.now())
         if dropped:
             log.info("forgot %d processed platform event ids", dropped)
-
-    async def _housekeep_hourly(self) -> None:
-        while True:
-            try:
-                await self.housekeeping()
-            except Exception:  # cleanup failing must not stop the bot; it retries next hour
-                log.exception("housekeeping failed")
-            await asyncio.sleep(3600)
 
     async def migrations_at_head(self) -> tuple[str | None, str | None]:
         """The database's revision and the code's newest (equal when the schema is up to date). Cheap enough for a
@@ -128,16 +129,38 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     bot = LearnBot(sessions, catalog, clock, directory, notifier)
     learning_log = LearningLog()
     metrics = Metrics()
-    nudges = NudgeEngine(sessions, catalog, notifier, directory, clock, nudge_config(settings), metrics=metrics)
-    # Every feature, once: each installs its command specs, actions and home sections on the bot.
-    for install in [*core_features(learning_log), nudges.register]:
+    conversations = ConversationEngine(
+        sessions, catalog, notifier, directory, clock, engine_config(settings), metrics=metrics
+    )
+    # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
+    features: list[Callable[[LearnBot], object]] = [
+        *core_features(learning_log),
+        conversations.register,
+        partial(nudges.install, engine=conversations),
+        partial(resurfacing.install, engine=conversations, learning_log=learning_log),
+    ]
+    for install in features:
         install(bot)
-    return App(settings, engine, sessions, clock, catalog, notifier, bot, learning_log, nudges, bot.membership, metrics)
+    return App(
+        settings,
+        engine,
+        sessions,
+        clock,
+        catalog,
+        notifier,
+        bot,
+        learning_log,
+        conversations,
+        bot.membership,
+        bot.direct_reach,
+        metrics,
+    )
 
 
-def nudge_config(settings: Settings) -> EngineConfig:
+def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
         grace=timedelta(minutes=settings.nudge_grace_minutes),
+        lease=timedelta(seconds=settings.nudge_lease_seconds),
         concurrency=settings.nudge_concurrency,
         pace_seconds=settings.nudge_pace_seconds,
         tick_seconds=settings.nudge_tick_seconds,

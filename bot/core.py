@@ -34,6 +34,7 @@ from bot.model import (
     Text,
     UserRef,
 )
+from bot.people.reach import Reach
 from bot.ports import Notifier
 from bot.private_replies import PrivateReplies
 from bot.roles.access import apply_platform_role, first_member_becomes_admin
@@ -85,7 +86,8 @@ class LearnBot:
         self._actions: dict[str, ActionHandler] = {AS_ANSWER: self._as_answer, AS_COMMAND: self._as_command}
         self._interceptors: list[_Interceptor] = []
         self.home = Home()
-        self.membership = Membership(sessions, directory, catalog, clock, notifier)
+        self.direct_reach = Reach(sessions, directory, notifier, clock)
+        self.membership = Membership(sessions, directory, catalog, clock, notifier, self.direct_reach)
         self._private = PrivateReplies(notifier, self.membership, catalog, directory.default_language)
 
     # --- registration (features' install steps) ---------------------------------------------------------------
@@ -190,6 +192,11 @@ class LearnBot:
                 await session.rollback()
                 reference = report(error, what)
                 return [replace(apology(self.catalog.translator(language), reference), language=language)]
+        for job in turn.after_commit:
+            try:
+                await job()
+            except Exception as error:  # the turn is saved; what follows it is best effort, and logged
+                report(error, "work after a turn")
         return _in_language(replies, turn.language)
 
     # --- internals ----------------------------------------------------------------------------------------

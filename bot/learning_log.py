@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,7 +54,16 @@ class LearningPage:
         return f"{MAX_COUNTED}+" if self.total > MAX_COUNTED else str(self.total)
 
 
+# Told about each entry added (in the adding transaction), or deleted (with its id): features that follow learnings.
+LearningAdded = Callable[[AsyncSession, Learning], Awaitable[None]]
+LearningDeleted = Callable[[AsyncSession, int], Awaitable[None]]
+
+
 class LearningLog:
+    def __init__(self) -> None:
+        self.on_added: list[LearningAdded] = []
+        self.on_deleted: list[LearningDeleted] = []
+
     async def add(
         self,
         session: AsyncSession,
@@ -78,6 +88,8 @@ class LearningLog:
         )
         session.add(learning)
         await session.flush()
+        for listener in self.on_added:
+            await listener(session, learning)
         return learning
 
     async def recent(self, session: AsyncSession, member_id: int, page: int = 1) -> LearningPage:
@@ -105,4 +117,8 @@ class LearningLog:
         result = await session.execute(
             delete(Learning).where(Learning.id == learning_id, Learning.member_id == member_id)
         )
-        return bool(getattr(result, "rowcount", 0))
+        deleted = bool(getattr(result, "rowcount", 0))
+        if deleted:
+            for listener in self.on_deleted:
+                await listener(session, learning_id)
+        return deleted

@@ -17,7 +17,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.db.upsert import insert_ignore
-from bot.directory import Directory, conversation_ref, member_language, valid_timezone
+from bot.directory import Directory, member_language, valid_timezone
 from bot.model import (
     Context,
     ConversationKind,
@@ -30,6 +30,7 @@ from bot.model import (
 )
 
 __all__ = ["Membership", "RosterEntry", "record_member", "user_ref"]
+from bot.people.reach import Reach
 from bot.ports import Notifier
 from bot.roles.access import apply_platform_role
 
@@ -53,7 +54,9 @@ class Membership:
         catalog: Catalog,
         clock: Clock,
         notifier: Notifier,
+        reach: Reach,
     ) -> None:
+        self._reach = reach
         self._sessions = sessions
         self._directory = directory
         self._catalog = catalog
@@ -139,24 +142,7 @@ class Membership:
 
     async def direct_conversation(self, user: UserRef) -> ConversationRef | None:
         """The stored 1:1 conversation of `user`, if the platform gave us one."""
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(Tenant, Conversation)
-                    .join(Conversation, Conversation.tenant_id == Tenant.id)
-                    .join(ConversationMember, ConversationMember.conversation_id == Conversation.id)
-                    .join(Member, Member.id == ConversationMember.member_id)
-                    .where(
-                        Tenant.platform == user.platform,
-                        Tenant.external_id == user.tenant,
-                        Member.platform_user_id == user.id,
-                        Conversation.kind == ConversationKind.DIRECT.value,
-                    )
-                    .order_by(Conversation.id.desc())
-                    .limit(1)
-                )
-            ).first()
-        return conversation_ref(row[0], row[1]) if row else None
+        return await self._reach.stored(user)
 
     async def record_direct(self, user: UserRef, direct: ConversationRef, profile: Profile | None = None) -> None:
         """Remember `direct` as the 1:1 conversation of `user` (with its platform reference)."""
@@ -167,12 +153,7 @@ class Membership:
 
         Raises DeliveryError (from the adapter) when the platform cannot open it.
         """
-        stored = await self.direct_conversation(user)
-        if stored is not None:
-            return stored
-        direct = await self._notifier.open_direct(user)
-        await self.record_direct(user, direct)
-        return direct
+        return await self._reach.direct(user)
 
     async def welcome(self, user: UserRef, where: ConversationRef, profile: Profile | None) -> OutboundMessage:
         """The greeting when the bot is added to `where`, in the language of `user` (who added it, or the member

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.model import (
     Block,
@@ -44,12 +44,19 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-class RateLimited(DeliveryError):
-    """The platform asked us to wait `retry_after` seconds before trying again."""
+RateScope = Literal["tenant", "conversation"]
 
-    def __init__(self, retry_after: float, reason: str = "rate limited") -> None:
+
+class RateLimited(DeliveryError):
+    """The platform asked us to wait `retry_after` seconds before trying again.
+
+    `scope` says what the limit covers, as the adapter knows from its platform: the whole workspace or tenant
+    (the default), or only the conversation sent to. Senders pause that scope and nothing else."""
+
+    def __init__(self, retry_after: float, reason: str = "rate limited", *, scope: RateScope = "tenant") -> None:
         super().__init__(reason, permanent=False)
         self.retry_after = retry_after
+        self.scope: RateScope = scope
 
 
 class InboundHandler(Protocol):

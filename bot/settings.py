@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     nudge_pace_seconds: float = Field(
         default=1.0, ge=0, description="Minimum gap between two sends to one conversation"
     )
+    nudge_lease_seconds: float = Field(
+        default=300, gt=0, description="How long a crashed process's claimed sends wait before another sends them"
+    )
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,8 @@ class Turn:
     t: Translator
     now: datetime
     thread_id: str | None = None
+    # Work for after the turn's transaction commits (e.g. waking the engine for a series added in this turn).
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def language(self) -> str:

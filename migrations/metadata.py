@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from adapters.slack.store_tables import slack_metadata
+from bot.conversations import tables as conversation_tables  # noqa: F401  (registers the engine's tables)
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
-from bot.nudges import tables as nudge_tables  # noqa: F401  (registers the nudge tables)
+from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
 
 
 def target_metadata() -> list[MetaData]:

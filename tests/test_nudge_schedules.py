@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
+from bot.conversations.tables import Delivery, Response
 from bot.model import OutboundMessage
-from bot.nudges.tables import NudgeAnswer, NudgeDelivery
-from tests.nudge_support import adapter_for, dm, engine_for, tick_until
+from tests.engine_support import adapter_for, dm, engine_for, tick_until
 from tests.support import ROOM, all_text, press, say, user
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -53,7 +53,7 @@ async def test_danish_holiday_skips_dk_member_but_not_member_elsewhere(app: App,
     await engine.tick()
     assert [conversation.id for conversation, _ in adapter.sent] == ["D-U-kenji"]
     async with app.sessions() as session:
-        skipped = (await session.scalars(select(NudgeDelivery).where(NudgeDelivery.state == "skipped"))).one()
+        skipped = (await session.scalars(select(Delivery).where(Delivery.state == "skipped"))).one()
         assert skipped.reason == "holiday:DK"
     clock.set(datetime(2026, 12, 28, 8, 0, tzinfo=UTC))  # Monday: both are asked
     await engine.tick()
@@ -79,7 +79,7 @@ async def test_pause_until_skips_and_resume_restores(app: App, clock: ManualCloc
     await tick_until(engine, clock, datetime(2026, 12, 1, 12, 0, tzinfo=UTC), timedelta(hours=1))
     assert len(adapter.sent) == 3  # Monday and Tuesday after resume; no weekend
     async with app.sessions() as session:
-        reasons = (await session.scalars(select(NudgeDelivery.reason).order_by(NudgeDelivery.due_at))).all()
+        reasons = (await session.scalars(select(Delivery.reason).order_by(Delivery.due_at))).all()
     assert reasons == ["paused", "paused", "paused", None, "paused", None, None]
 
 
@@ -108,8 +108,8 @@ async def test_resurfacing_asks_after_one_seven_and_thirty_days(app: App, clock:
     reply = await press(app.bot, button.action_id, button.value, where=dm("anna"))
     assert "used it" in all_text(reply)
     async with app.sessions() as session:
-        answer = (await session.scalars(select(NudgeAnswer))).one()
-    assert answer.outcome == "yes"
+        answer = (await session.scalars(select(Response))).one()
+    assert answer.answers == {"outcome": "yes"}
 
 
 async def test_bad_schedule_input_gets_a_clear_message_and_saves_nothing(app: App) -> None:
@@ -150,6 +150,6 @@ async def test_proactive_prompts_carry_the_members_language(app: App) -> None:
     await say(app.bot, "language sv")
     await say(app.bot, "nudge add weekdays 09:00 me")
     app.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
-    await app.nudges.tick()
+    await app.conversations.tick()
     [(_, prompt)] = adapter.sent
     assert prompt.language == "sv" and "Vad har vi lärt oss sedan sist?" in all_text([prompt])

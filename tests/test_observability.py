@@ -22,7 +22,7 @@ from bot.clock import ManualClock
 from bot.model import ConversationRef, OutboundMessage, SentRef
 from bot.ports import DeliveryError
 from bot.settings import Settings
-from tests.nudge_support import ClockedAdapter, dm, engine_for
+from tests.engine_support import ClockedAdapter, dm, engine_for
 from tests.support import ROOM, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from adapters.app import App
 from bot.commands.spec import Args
+from bot.conversations.tables import Response
 from bot.core import AS_ANSWER, AS_COMMAND
 from bot.db.models import Learning
 from bot.model import Buttons, OutboundMessage
-from bot.nudges.tables import NudgeAnswer, NudgePreference
+from bot.people.tables import MemberSettings
 from bot.turn import Turn
-from tests.nudge_support import dm
+from tests.engine_support import dm
 from tests.support import RecordingAdapter, add_test_command, all_text, press, say
 
 
@@ -37,15 +38,17 @@ async def test_an_answer_starting_with_stop_asks_and_saving_it_keeps_prompts_on(
     choice = buttons(asked)
     assert set(choice) == {AS_ANSWER, AS_COMMAND}
     async with app.sessions() as session:  # nothing happens until a button is pressed
-        assert await session.scalar(select(func.count()).select_from(NudgeAnswer)) == 0
-        assert await session.get(NudgePreference, 1) is None
+        assert await session.scalar(select(func.count()).select_from(Response)) == 0
+        assert await session.get(MemberSettings, 1) is None
     assert "for the member who wrote" in all_text(await press(app.bot, AS_ANSWER, choice[AS_ANSWER], who="bo"))
     assert "expired" in all_text(await press(app.bot, AS_ANSWER, "[1]", where=dm("anna")))
     saved = await press(app.bot, AS_ANSWER, choice[AS_ANSWER], where=dm("anna"))
     assert "your answer is saved" in all_text(saved) and saved[0].replace_source
     async with app.sessions() as session:
-        assert list(await session.scalars(select(NudgeAnswer.text))) == ["Stop doing big-bang releases"]
-        preference = await session.scalar(select(NudgePreference))
+        assert [r.answers.get("answer") for r in await session.scalars(select(Response))] == [
+            "Stop doing big-bang releases"
+        ]
+        preference = await session.scalar(select(MemberSettings))
         assert preference is None or not preference.opted_out
 
 
@@ -56,7 +59,7 @@ async def test_choosing_the_command_runs_it(app: App) -> None:
     assert "Saved to the learning log" in all_text(ran)
     async with app.sessions() as session:
         assert list(await session.scalars(select(Learning.text))) == ["that pairing helps"]
-        assert await session.scalar(select(func.count()).select_from(NudgeAnswer)) == 0
+        assert await session.scalar(select(func.count()).select_from(Response)) == 0
 
 
 async def test_plain_text_stays_an_answer_and_a_bare_command_runs(app: App) -> None:
@@ -119,4 +122,4 @@ async def test_an_answer_too_long_for_a_button_is_taken_as_the_answer(app: App) 
     long_answer = "Stop " + "shipping everything at once. " * 100
     assert "your answer is saved" in all_text(await say(app.bot, long_answer, where=dm("anna")))
     async with app.sessions() as session:
-        assert list(await session.scalars(select(NudgeAnswer.text))) == [long_answer.strip()]
+        assert [r.answers.get("answer") for r in await session.scalars(select(Response))] == [long_answer.strip()]

@@ -11,9 +11,10 @@ from adapters.app import App
 from adapters.console.adapter import ConsoleAdapter
 from adapters.console.chat import ConsoleChat, ReadLine
 from adapters.console.render import Style
+from bot.conversations.tables import Series
 from bot.db.models import Member
-from bot.nudges.tables import NudgePreference, NudgeSchedule
-from tests.nudge_support import dm
+from bot.people.tables import MemberSettings
+from tests.engine_support import dm
 from tests.support import RecordingAdapter, all_text, say
 
 
@@ -70,7 +71,7 @@ async def test_owners_see_their_nudges_and_a_granted_manager_may_change_the_chan
     assert "Nudge 2 removed." in transcript.rsplit("Bo> nudge remove 2", 1)[1]
     assert "• Anna – admin" in after(transcript, "Bo> role list") and "• Bo – manager" in transcript
     async with app.sessions() as session:
-        assert [schedule.id for schedule in await session.scalars(select(NudgeSchedule))] == [1]
+        assert [schedule.id for schedule in await session.scalars(select(Series))] == [1]
         roles = {m.display_name: (m.role, m.role_source) for m in await session.scalars(select(Member))}
     # Cleo was mentioned, so she exists now (as on a real platform), with no role.
     assert roles == {"Anna": ("admin", "granted"), "Bo": ("manager", "granted"), "Cleo": ("member", None)}
@@ -100,7 +101,7 @@ async def test_swedish_and_danish_members_use_their_own_words(app: App) -> None:
     assert f"Nudge {number.group(1)} fjernet." in removed
     assert "På pause" in all_text(await say(app.bot, "pause til 2027-01-02", who="dorte", where=dm("dorte")))
     async with app.sessions() as session:
-        preferences = {p.member_id: (p.paused, p.opted_out) for p in await session.scalars(select(NudgePreference))}
+        preferences = {p.member_id: (p.paused, p.opted_out) for p in await session.scalars(select(MemberSettings))}
     assert sorted(preferences.values()) == [(True, False), (True, True)]
 
 
@@ -138,7 +139,7 @@ async def test_dm_prompts_wait_for_their_member_and_reply_answers_them(app: App)
     from datetime import timedelta
 
     from bot.clock import ManualClock
-    from bot.nudges.tables import NudgeAnswer
+    from bot.conversations.tables import Response
 
     out = io.StringIO()
     adapter = ConsoleAdapter(out, Style(), app.catalog)
@@ -148,7 +149,7 @@ async def test_dm_prompts_wait_for_their_member_and_reply_answers_them(app: App)
 
     async def next_morning() -> None:
         clock.advance(timedelta(days=1))
-        await app.nudges.tick()
+        await app.conversations.tick()
 
     script: list[object] = ["help", ":as Bo", "help", ":as Anna", "nudge add daily 09:00 dm", next_morning]
     script += ["reply Pairing on the deploy", ":as Bo", "reply 99 nothing there", "reply Reading logs first"]
@@ -166,5 +167,5 @@ async def test_dm_prompts_wait_for_their_member_and_reply_answers_them(app: App)
     assert "Daily reflection" in bo_part  # shown once Bo is at the keyboard
     assert "There is no message #99 to reply to here." in bo_part
     async with app.sessions() as db:
-        answers = sorted(await db.scalars(select(NudgeAnswer.text)))
+        answers = sorted(r.answers.get("answer") for r in await db.scalars(select(Response)))
     assert answers == ["Pairing on the deploy", "Reading logs first"]

@@ -70,10 +70,10 @@ async def test_serve_runs_the_nudge_scheduler_until_stopped(app: App) -> None:
         port = probe.getsockname()[1]
     server = asyncio.create_task(serve(app, [], "127.0.0.1", port))
     deadline = asyncio.get_running_loop().time() + 5
-    while not app.nudges.running and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 (poll, deadline)
+    while not app.timekeeper.running and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 (poll, deadline)
         await asyncio.sleep(0.01)
-    assert app.nudges.running
+    assert app.timekeeper.running
     server.cancel()
     with pytest.raises(asyncio.CancelledError):
         await server
-    assert not app.nudges.running
+    assert not app.timekeeper.running

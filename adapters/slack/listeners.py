@@ -47,7 +47,6 @@ class SlackListeners:
         self._adapter = adapter
         self._forms = forms
         self._replies = ReplyDelivery(adapter, self._forms)
-        self._directs: dict[tuple[str, str], str] = {}
 
     def register(self, app: AsyncApp) -> None:
         for command in slash_commands(self._commands):
@@ -169,11 +168,9 @@ class SlackListeners:
             return None  # a modal opened from a channel answers there
         team = str((body.get("team") or {}).get("id") or body.get("team_id") or "")
         member = translate.user(team, str((body.get("user") or {}).get("id", "")))
-        key = (team, member.id)
-        if key not in self._directs:
-            try:
-                self._directs[key] = (await self._adapter.open_direct(member)).id
-            except DeliveryError as error:
-                log.error("could not open a DM with %s: %s", member.id, error.reason)
-                return None
-        return ConversationRef(translate.PLATFORM, team, self._directs[key], ConversationKind.DIRECT)
+        try:
+            direct = await self._bot.reach(member)  # the member's DM, opened once and remembered by the core
+        except DeliveryError as error:
+            log.error("could not open a DM with %s: %s", member.id, error.reason)
+            return None
+        return ConversationRef(translate.PLATFORM, team, direct.id, ConversationKind.DIRECT)

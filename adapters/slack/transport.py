@@ -102,7 +102,8 @@ class SlackAdapter:
                 headers = {name.lower(): value for name, value in error.response.headers.items()}
                 retry_after = float(headers.get("retry-after", 1))
                 log.warning("slack %s rate limited (team %s): retry after %ss", method, team_id, retry_after)
-                raise RateLimited(retry_after, f"{method}: ratelimited") from error
+                # Slack's limits are per workspace and method: pause this workspace, not the others.
+                raise RateLimited(retry_after, f"{method}: ratelimited", scope="tenant") from error
             log.error("slack %s failed (team %s): %s", method, team_id, code)
             raise DeliveryError(f"{method}: {code}", permanent=code in PERMANENT_ERRORS) from error
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from bot.ports import DeliveryError, RateLimited
+from bot.ports import DeliveryError, RateLimited, RateScope
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,9 @@ class Delivery:
                 if attempt >= self.policy.attempts:
                     log.warning("giving up on %s after %d attempts (last: %s)", conversation, attempt, status)
                     if status == 429:
-                        raise RateLimited(delay, "Teams kept answering 429 Too Many Requests") from error
+                        # Teams limits each bot per conversation first; without one, the tenant is what answered.
+                        scope: RateScope = "conversation" if conversation else "tenant"
+                        raise RateLimited(delay, "Teams kept answering 429 Too Many Requests", scope=scope) from error
                     raise DeliveryError(f"Bot Connector kept failing ({status or error!r})") from error
                 log.info("Bot Connector answered %s for %s; retrying in %.2fs", status or error, conversation, delay)
                 await self._sleep(delay)

@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL with NORMAL: a commit survives the process being killed (only an OS crash may lose the last ones), and
+    # does not wait for fsync, which the conversation engine's per-send recording would otherwise pay each time.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
     # The full-text triggers stem in Python (SQLite has no Danish or Swedish stemmer of its own).

@@ -11,23 +11,28 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from bot.commands.spec import Arg, Args, CommandSpec, Kind, Role
+from bot.conversations.audiences import Audience
+from bot.conversations.kinds import Window
+from bot.conversations.planner import next_due
+from bot.conversations.rounds import RoundPlan, SeriesPlan
+from bot.conversations.tables import Series
 from bot.db.base import MAX_ROW_ID
 from bot.db.models import Member
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.model import ConversationKind, OutboundMessage, Text
 from bot.nudges import messages
-from bot.nudges.recipients import schedule_zones
-from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, next_fire, parse_schedule
-from bot.nudges.skip_rules import normalize_country
+from bot.nudges.kind import KIND
+from bot.nudges.schedules import PROMPT_SETS, ScheduleError, describe_time, parse_schedule
 from bot.nudges.streaks import streak
-from bot.nudges.tables import NudgeDelivery, NudgePreference, NudgeRun, NudgeSchedule, NudgeTeamSetting
+from bot.people.availability import normalize_country
+from bot.people.tables import MemberSettings, TeamSettings
 from bot.roles.access import NAMES_SHOWN, display, holders
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
+    from bot.conversations.engine import ConversationEngine
     from bot.core import LearnBot
-    from bot.nudges.config import EngineConfig
 
 _NO_COUNTRY = ("none", "ingen")
 # Schedule numbers are database ids: larger ones cannot exist (and would overflow SQLite's integers).
@@ -38,9 +43,9 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
     return [OutboundMessage(text=text, blocks=(Text(text),), private=private)]
 
 
-async def _preference(turn: Turn) -> NudgePreference:
-    await insert_ignore(turn.session, NudgePreference, {"member_id": turn.member.id}, ["member_id"])
-    preference = await turn.session.get(NudgePreference, turn.member.id, populate_existing=True)
+async def _preference(turn: Turn) -> MemberSettings:
+    await insert_ignore(turn.session, MemberSettings, {"member_id": turn.member.id}, ["member_id"])
+    preference = await turn.session.get(MemberSettings, turn.member.id, populate_existing=True)
     assert preference is not None
     return preference
 
@@ -55,9 +60,12 @@ def _country(word: str) -> str | None:
     return country
 
 
+_AUDIENCES = {"channel": "channel", "members": "members", "owner": "member"}
+
+
 class NudgeCommands:
-    def __init__(self, config: EngineConfig) -> None:
-        self._config = config
+    def __init__(self, engine: ConversationEngine) -> None:
+        self._engine = engine
 
     def specs(self) -> list[CommandSpec]:
         schedule_id = (Arg("id", Kind.NUMBER, low=1, high=MAX_ID),)
@@ -106,36 +114,35 @@ class NudgeCommands:
         target = spec.target or ("owner" if direct else "channel")
         if direct and target != "owner":
             raise UsageError("nudges.channel_only")
-        schedule = NudgeSchedule(
+        window = timedelta(hours=spec.window_hours) if spec.window_hours else self._engine.config.window
+        remind = timedelta(hours=spec.reminder_hours) if spec.reminder_hours else None
+        plan = SeriesPlan(
+            kind=KIND,
             tenant_id=turn.tenant.id,
+            audience=Audience(_AUDIENCES[target], turn.conversation.id, (turn.member.id,) if target == "owner" else ()),
+            window=Window(window, remind_after=remind),
+            cron=spec.cron,
+            include_weekends=spec.include_weekends,
             conversation_id=turn.conversation.id,
             owner_member_id=turn.member.id if target == "owner" else None,
             created_by_member_id=turn.member.id,
-            spec=args[:120],
-            cron=spec.cron,
-            include_weekends=spec.include_weekends,
-            prompt_set=spec.prompt_set,
-            target=target,
-            reminder_hours=spec.reminder_hours,
             summary=spec.summary,
-            paused=False,
-            created_at=turn.now,
+            settings={"prompt_set": spec.prompt_set, "spec": args[:120], "target": target},
         )
-        turn.session.add(schedule)
-        await turn.session.flush()
-        zones = await schedule_zones(turn.session, schedule, turn.tenant)
-        schedule.next_due_at = next_fire(schedule.cron, zones, turn.now)
+        schedule = await self._engine.add_series(turn.session, plan)
+        turn.after_commit.append(self._engine.changed)
         return _reply(turn.t("nudges.added", id=schedule.id, what=self._describe(turn, schedule)), private=False)
 
-    def _describe(self, turn: Turn, schedule: NudgeSchedule) -> str:
+    def _describe(self, turn: Turn, schedule: Series) -> str:
         zone = member_timezone(turn.member)
         when = schedule.next_due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if schedule.next_due_at else "–"
+        settings = schedule.settings or {}
         return turn.t(
             "nudges.describe",
-            spec=schedule.spec,
-            time=describe_time(schedule.cron),
-            title=messages.title(turn.t, schedule.prompt_set),
-            target=turn.t(f"nudges.target_{schedule.target}"),
+            spec=settings.get("spec", ""),
+            time=describe_time(schedule.cron or ""),
+            title=messages.title(turn.t, settings.get("prompt_set", "daily_reflection")),
+            target=turn.t(f"nudges.target_{settings.get('target', 'channel')}"),
             next=when,
             zone=zone.key,
         )
@@ -143,17 +150,16 @@ class NudgeCommands:
     def _visible(self, turn: Turn) -> list[ColumnElement[bool]]:
         """A member sees their own personal nudges and the channel nudges of where they are; nobody else's."""
         return [
-            NudgeSchedule.tenant_id == turn.tenant.id,
+            Series.kind == KIND,
+            Series.tenant_id == turn.tenant.id,
             or_(
-                NudgeSchedule.owner_member_id == turn.member.id,
-                and_(NudgeSchedule.owner_member_id.is_(None), NudgeSchedule.conversation_id == turn.conversation.id),
+                Series.owner_member_id == turn.member.id,
+                and_(Series.owner_member_id.is_(None), Series.conversation_id == turn.conversation.id),
             ),
         ]
 
     async def _list(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        schedules = (
-            await turn.session.scalars(select(NudgeSchedule).where(*self._visible(turn)).order_by(NudgeSchedule.id))
-        ).all()
+        schedules = (await turn.session.scalars(select(Series).where(*self._visible(turn)).order_by(Series.id))).all()
         if not schedules:
             return _reply(turn.t("nudges.list_empty"))
         lines = [turn.t("nudges.list_title")]
@@ -165,9 +171,7 @@ class NudgeCommands:
     async def _change(self, turn: Turn, args: Args, change: str) -> list[OutboundMessage]:
         number = args.number("id")
         assert number is not None  # a required argument
-        schedule = await turn.session.scalar(
-            select(NudgeSchedule).where(NudgeSchedule.id == number, *self._visible(turn))
-        )
+        schedule = await turn.session.scalar(select(Series).where(Series.id == number, *self._visible(turn)))
         if schedule is None:
             raise UsageError("nudges.not_found", id=number)
         if schedule.owner_member_id is None and schedule.created_by_member_id != turn.member.id and not turn.is_manager:
@@ -177,12 +181,12 @@ class NudgeCommands:
         else:
             schedule.paused = change == "pause"
             if not schedule.paused:
-                # Resuming starts from now: runs that fell in the pause are not sent late.
-                zones = await schedule_zones(turn.session, schedule, turn.tenant)
-                schedule.next_due_at = next_fire(schedule.cron, zones, turn.now)
+                # Resuming starts from now: rounds that fell in the pause are not sent late.
+                schedule.next_due_at = await next_due(turn.session, schedule, turn.tenant, turn.now)
+                turn.after_commit.append(self._engine.changed)
         return _reply(turn.t(f"nudges.{change}d", id=schedule.id), private=False)
 
-    async def _not_yours(self, turn: Turn, schedule: NudgeSchedule) -> list[OutboundMessage]:
+    async def _not_yours(self, turn: Turn, schedule: Series) -> list[OutboundMessage]:
         """A channel nudge is changed by whoever added it, managers and admins: say so, with names."""
         creator = (
             await turn.session.get(Member, schedule.created_by_member_id) if schedule.created_by_member_id else None
@@ -226,7 +230,7 @@ class NudgeCommands:
         word = args.string("country")
         preference = await _preference(turn)
         if not word:
-            setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id)
+            setting = await turn.session.get(TeamSettings, turn.tenant.id)
             mine = preference.country or (setting.country if setting else None)
             return _reply(turn.t("nudges.holidays_current", country=mine) if mine else turn.t("nudges.holidays_none"))
         country = _country(word)
@@ -235,8 +239,8 @@ class NudgeCommands:
 
     async def team_holidays(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         country = _country(args.string("country") or "")
-        await insert_ignore(turn.session, NudgeTeamSetting, {"tenant_id": turn.tenant.id}, ["tenant_id"])
-        setting = await turn.session.get(NudgeTeamSetting, turn.tenant.id, populate_existing=True)
+        await insert_ignore(turn.session, TeamSettings, {"tenant_id": turn.tenant.id}, ["tenant_id"])
+        setting = await turn.session.get(TeamSettings, turn.tenant.id, populate_existing=True)
         assert setting is not None
         setting.country = country
         return _reply(turn.t("nudges.holidays_team_set", country=country or "–"), private=False)
@@ -245,36 +249,19 @@ class NudgeCommands:
 
     async def reflect(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         topic = " ".join(args.text.split())[:200] or None
-        run = NudgeRun(
-            schedule_id=None,
+        plan = RoundPlan(
+            kind=KIND,
             tenant_id=turn.tenant.id,
+            audience=Audience.member(turn.member.id),
             due_at=turn.now,
-            state="open",
-            prompt_set=PROMPT_SETS["task"],
-            topic=topic,
-            closes_at=turn.now + self._config.run_open,
-            created_at=turn.now,
-        )
-        turn.session.add(run)
-        await turn.session.flush()
-        delivery = NudgeDelivery(
-            idempotency_key=f"reflect{run.id}",
-            kind="prompt",
-            tenant_id=turn.tenant.id,
-            run_id=run.id,
-            member_id=turn.member.id,
+            window=Window(self._engine.config.window),
             conversation_id=turn.conversation.id,
-            due_at=turn.now,
-            state="sent",  # delivered as this turn's reply
-            not_before=turn.now,
-            attempts=0,
-            sent_at=turn.now,
-            created_at=turn.now,
+            context={"prompt_set": PROMPT_SETS["task"], "topic": topic},
         )
-        turn.session.add(delivery)
-        await turn.session.flush()
-        in_channel = turn.where.kind is not ConversationKind.DIRECT
-        return [messages.prompt_message(turn.t, run.prompt_set, delivery.id, topic=topic, in_channel=in_channel)]
+        if turn.where.kind is not ConversationKind.DIRECT:
+            plan = replace(plan, audience=Audience.channel(turn.conversation.id))
+        reply = await self._engine.open_as_reply(turn.session, turn.t, plan, turn.member.id, turn.conversation.id)
+        return [reply]
 
     async def streak(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         result = await streak(turn.session, turn.member.id, turn.now)

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from bot.commands.spec import Args
+from bot.conversations.tables import Series
 from bot.db.models import ConversationMember
 from bot.directory import member_timezone
 from bot.model import Block, Button, Buttons, Fields, InboundAction, OutboundMessage, Text
 from bot.nudges import messages
 from bot.nudges.commands import NudgeCommands
+from bot.nudges.kind import KIND
 from bot.nudges.streaks import streak
-from bot.nudges.tables import NudgePreference, NudgeSchedule
+from bot.people.tables import MemberSettings
 from bot.turn import Turn
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class NudgeHome:
 
     async def section(self, turn: Turn) -> tuple[Block, ...]:
         result = await streak(turn.session, turn.member.id, turn.now)
-        preference = await turn.session.get(NudgePreference, turn.member.id)
+        preference = await turn.session.get(MemberSettings, turn.member.id)
         paused = bool(preference and preference.paused)
         status = (
             turn.t("nudges.streak", current=result.current, best=result.best)
@@ -55,7 +57,7 @@ class NudgeHome:
                     tuple(
                         (
                             schedule.next_due_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M"),  # type: ignore[union-attr]
-                            messages.title(turn.t, schedule.prompt_set),
+                            messages.title(turn.t, (schedule.settings or {}).get("prompt_set", "daily_reflection")),
                         )
                         for schedule in upcoming
                     )
@@ -71,18 +73,19 @@ class NudgeHome:
         blocks.append(Buttons((button,)))
         return tuple(blocks)
 
-    async def _upcoming(self, turn: Turn) -> list[NudgeSchedule]:
+    async def _upcoming(self, turn: Turn) -> list[Series]:
         """Active schedules that reach this member: their own, and those of channels they are in."""
         channels = select(ConversationMember.conversation_id).where(ConversationMember.member_id == turn.member.id)
         query = (
-            select(NudgeSchedule)
+            select(Series)
             .where(
-                NudgeSchedule.tenant_id == turn.tenant.id,
-                NudgeSchedule.paused.is_(False),
-                NudgeSchedule.next_due_at.is_not(None),
-                or_(NudgeSchedule.owner_member_id == turn.member.id, NudgeSchedule.conversation_id.in_(channels)),
+                Series.kind == KIND,
+                Series.tenant_id == turn.tenant.id,
+                Series.paused.is_(False),
+                Series.next_due_at.is_not(None),
+                or_(Series.owner_member_id == turn.member.id, Series.conversation_id.in_(channels)),
             )
-            .order_by(NudgeSchedule.next_due_at)
+            .order_by(Series.next_due_at)
             .limit(NEXT_SHOWN)
         )
         return list(await turn.session.scalars(query))

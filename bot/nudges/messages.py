@@ -1,4 +1,4 @@
-"""The neutral messages the engine sends: prompts, reminders, resurfacing questions, summaries, answer forms.
+"""The neutral messages of nudges: prompts, reminders, summaries, answer forms.
 
 Each platform renders them natively: the Answer button's action returns a Form (a Slack modal, a Teams card, the
 terminal asks the inputs in turn).
@@ -9,19 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.catalog import Translator
-from bot.model import Block, Button, Buttons, Context, Form, Header, Input, OutboundMessage, Text
+from bot.conversations.kinds import MAX_TEXT_ANSWER, SUBMIT_ACTION, answer_button
+from bot.model import Block, Buttons, Context, Form, Header, Input, OutboundMessage, Text
 
-ANSWER_ACTION = "nudge.answer"
-SUBMIT_ACTION = "nudge.submit"
-RESURFACE_ACTION = "nudge.resurface"
-OUTCOMES = ("yes", "not_yet", "not_relevant")
-MAX_ANSWER_LENGTH = 3_000
+# Action ids of buttons on prompts posted before the conversation engine; they still open and submit the form.
+LEGACY_ACTIONS = {"nudge.answer": "conversation.answer", "nudge.submit": "conversation.submit"}
+MAX_ANSWER_LENGTH = MAX_TEXT_ANSWER
 SNIPPET = 200
 
 
-def questions(t: Translator, prompt_set: str, topic: str | None = None, learning: str | None = None) -> list[str]:
-    """The prompt set's questions in the member's language, with `{topic}` / `{learning}` filled in."""
-    fill = {"topic": topic or t("nudges.default_topic"), "learning": _snippet(learning or "")}
+def questions(t: Translator, prompt_set: str, topic: str | None = None) -> list[str]:
+    """The prompt set's questions in the member's language, with `{topic}` filled in."""
+    fill = {"topic": topic or t("nudges.default_topic")}
     return [question.format(**fill) for question in t.questions(f"promptsets.{prompt_set}.questions")]
 
 
@@ -45,7 +44,7 @@ class PromptTemplate:
     language: str
 
     def message(self, delivery_id: int) -> OutboundMessage:
-        button = Button(self.answer_label, ANSWER_ACTION, str(delivery_id), style="primary")
+        button = answer_button(self.answer_label, delivery_id)
         return OutboundMessage(text=self.text, blocks=(*self.blocks, Buttons((button,))), language=self.language)
 
 
@@ -69,18 +68,9 @@ def reminder_message(t: Translator, prompt_set: str, prompt_delivery_id: int) ->
     text = t("nudges.reminder", title=title(t, prompt_set))
     blocks: tuple[Block, ...] = (
         Text(text),
-        Buttons((Button(t("nudges.answer"), ANSWER_ACTION, str(prompt_delivery_id), style="primary"),)),
+        Buttons((answer_button(t("nudges.answer"), prompt_delivery_id),)),
     )
     return OutboundMessage(text=text, blocks=blocks, language=t.language)
-
-
-def resurface_message(t: Translator, learning: str, delivery_id: int) -> OutboundMessage:
-    question = questions(t, "resurfacing", learning=learning)[0]
-    buttons = tuple(
-        Button(t(f"nudges.outcome_{outcome}"), RESURFACE_ACTION, f"{delivery_id}:{outcome}") for outcome in OUTCOMES
-    )
-    blocks: tuple[Block, ...] = (Header(title(t, "resurfacing")), Text(question), Buttons(buttons))
-    return OutboundMessage(text=question, blocks=blocks, language=t.language)
 
 
 def summary_message(

@@ -1,18 +1,13 @@
-"""`nudge add …` specifications and fire times.
+"""`nudge add …` specifications.
 
-A schedule is stored as a 5-field crontab in the recipients' local time. APScheduler's CronTrigger with zoneinfo
-turns it into instants, so 09:00 stays 09:00 across daylight-saving switches. A schedule that DMs members in
-several time zones fires once per zone; `next_fire` gives the earliest of them.
+A schedule is stored as a series of the conversation engine with a 5-field crontab in the recipients' local time
+(bot.conversations.timing turns it into instants).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -82,6 +77,7 @@ class ScheduleSpec:
     target: str | None  # None: the default for where the command was typed
     reminder_hours: int | None
     summary: bool
+    window_hours: int | None = None  # None: the engine's default answer window
 
 
 def _crontab_days(field: str) -> str:
@@ -91,7 +87,7 @@ def _crontab_days(field: str) -> str:
 
 def parse_schedule(args: str) -> ScheduleSpec:
     """Parse `<daily|weekdays|weekly DAY|cron "m h dom mon dow"> [HH:MM] [set] [channel|dm|me] [weekends]
-    [remind HOURS] [summary]`."""
+    [remind HOURS] [window HOURS] [summary]`."""
     words = args.replace('"', " ").replace("'", " ").split()
     if not words or words[0].casefold() not in PRESETS:
         raise ScheduleError("nudges.add_usage")
@@ -119,6 +115,7 @@ def parse_schedule(args: str) -> ScheduleSpec:
     prompt_set = "weekly_story" if preset == "weekly" else "daily_reflection"
     target: str | None = None
     reminder: int | None = None
+    window: int | None = None
     summary = False
     while words:
         word = words.pop(0).casefold()
@@ -141,29 +138,16 @@ def parse_schedule(args: str) -> ScheduleSpec:
             if not (hours.isascii() and hours.isdigit() and len(hours) <= 2) or not 1 <= int(hours) <= 72:
                 raise ScheduleError("nudges.bad_remind", hours=hours)
             reminder = int(hours)
+        elif word in ("window", "open", "åben", "öppen"):
+            hours = words.pop(0) if words else ""
+            if not hours.isdigit() or not 1 <= int(hours) <= 24 * 14:
+                raise ScheduleError("nudges.bad_window", hours=hours)
+            window = int(hours)
         else:
             raise ScheduleError("nudges.unknown_option", option=word[:40])
     if preset != "cron":
         cron = f"{minute} {hour} * * {day_field}"
-    return ScheduleSpec(cron, include_weekends, prompt_set, target, reminder, summary)
-
-
-@lru_cache(maxsize=4096)
-def trigger(cron: str, zone: str) -> CronTrigger:
-    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
-
-
-def next_fire(cron: str, zones: Iterable[str], after: datetime) -> datetime | None:
-    """The earliest instant strictly after `after` at which the schedule fires in any of `zones`."""
-    candidates = [trigger(cron, zone).get_next_fire_time(None, after + timedelta(microseconds=1)) for zone in zones]
-    fires = [fire for fire in candidates if fire is not None]
-    return min(fires) if fires else None
-
-
-def fires_at(cron: str, zone: str, instant: datetime) -> bool:
-    """Whether the schedule fires at exactly `instant` in `zone`."""
-    fire = trigger(cron, zone).get_next_fire_time(None, instant)
-    return fire is not None and fire == instant
+    return ScheduleSpec(cron, include_weekends, prompt_set, target, reminder, summary, window)
 
 
 def describe_time(cron: str) -> str:

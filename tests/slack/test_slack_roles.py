@@ -60,7 +60,8 @@ def dm_event(text: str, event_id: str) -> dict[str, object]:
 
 
 async def test_a_dm_answer_starting_with_stop_asks_first_and_the_button_saves_it(slack: SlackRig) -> None:
-    from bot.nudges.tables import NudgeAnswer, NudgePreference
+    from bot.conversations.tables import Response
+    from bot.people.tables import MemberSettings
 
     await slack.event(dm_event("reflect the release", "Ev1"))
     await slack.api.wait_for("chat.postMessage")  # the prompt, in the DM
@@ -69,7 +70,7 @@ async def test_a_dm_answer_starting_with_stop_asks_first_and_the_button_saves_it
     buttons = [element for block in asked["blocks"] if block["type"] == "actions" for element in block["elements"]]
     assert [button["action_id"] for button in buttons] == ["core.as_answer", "core.as_command"]
     async with slack.app.sessions() as session:
-        assert (await session.scalars(select(NudgeAnswer))).all() == []
+        assert (await session.scalars(select(Response))).all() == []
     press = payload(
         "block_actions_message",
         channel={"id": "D111", "name": "directmessage"},
@@ -81,6 +82,7 @@ async def test_a_dm_answer_starting_with_stop_asks_first_and_the_button_saves_it
     [saved] = await slack.api.wait_for("response_url:r2")
     assert "your answer is saved" in json.dumps(saved)
     async with slack.app.sessions() as session:
-        assert [a.text for a in await session.scalars(select(NudgeAnswer))] == ["Stop doing big-bang releases"]
-        preference = await session.scalar(select(NudgePreference))
+        answers = [a.answers.get("answer") for a in await session.scalars(select(Response))]
+        assert answers == ["Stop doing big-bang releases"]
+        preference = await session.scalar(select(MemberSettings))
         assert preference is None or not preference.opted_out

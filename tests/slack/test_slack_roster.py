@@ -49,7 +49,7 @@ async def dm_tick(rig: SlackRig, clock: ManualClock, at: datetime) -> set[str]:
     """Run the nudge engine at `at`; the DM channels that got a prompt."""
     before = len(rig.api.of("chat.postMessage"))
     clock.set(at)
-    await rig.app.nudges.tick()
+    await rig.app.conversations.tick()
     return {call["channel"] for call in rig.api.of("chat.postMessage")[before:]}
 
 

@@ -156,8 +156,8 @@ async def test_a_channel_nudge_reaches_every_roster_member_one_to_one(rig: Rig) 
     clock = rig.app.clock
     assert isinstance(clock, ManualClock)
     clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))  # Tuesday 09:00 in Copenhagen
-    report = await rig.app.nudges.tick()
-    assert report.runs == 1
+    report = await rig.app.conversations.tick()
+    assert report.rounds == 1
     prompts = rig.connector.sends[sends_before:]
     assert sorted(send.conversation for send in prompts) == sorted(f"a:direct-{m['id']}" for m in ROSTER)
     assert len(rig.connector.created) == created

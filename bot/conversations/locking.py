@@ -40,6 +40,15 @@ class WriteTurns:
         self._lock = asyncio.Lock() if bind is None or bind.dialect.name != "postgresql" else None
 
     @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """This process's turn to write, for a session the caller holds."""
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
+
+    @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         if self._lock is None:
             async with self._sessions() as session:
@@ -56,7 +65,7 @@ def is_postgres(session: AsyncSession) -> bool:
 async def take_write_lock(session: AsyncSession) -> None:
     """On SQLite, hold the database's write lock for the rest of the transaction; nothing elsewhere."""
     if not is_postgres(session):
-        await session.execute(text("UPDATE nudge_schedules SET id = id WHERE 0 = 1"))
+        await session.execute(text("UPDATE conversation_series SET id = id WHERE 0 = 1"))
 
 
 async def insert_ignore_many(

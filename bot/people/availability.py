@@ -1,7 +1,7 @@
-"""Why a recipient is not asked at a given instant: weekends, public holidays, vacation, opt-out.
+"""Why a member is not asked at a given instant: weekends, public holidays, vacation, opt-out.
 
-Rules are judged on the recipient's local date. A skipped delivery is recorded with its reason, so streaks can
-pass over it and `nudge list` can explain silence.
+Rules are judged on the recipient's local date. A skipped delivery is recorded with its reason, so features can
+pass over it and listings can explain silence. `away_reason()` is what every send asks, reminders included.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.nudges.tables import NudgePreference
+from bot.people.tables import MemberSettings, TeamSettings
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +51,7 @@ class Recipient:
     paused_until: date | None = None
 
 
-def recipient_for(zone: str, team_country: str | None, preference: NudgePreference | None) -> Recipient:
+def recipient_for(zone: str, team_country: str | None, preference: MemberSettings | None) -> Recipient:
     if preference is None:
         return Recipient(zone, team_country)
     return Recipient(
@@ -63,13 +65,38 @@ def recipient_for(zone: str, team_country: str | None, preference: NudgePreferen
 
 def skip_reason(recipient: Recipient, instant: datetime, *, include_weekends: bool) -> str | None:
     """None when the recipient should be asked at `instant`; otherwise a short reason like "holiday:DK"."""
-    if recipient.opted_out:
-        return "opted_out"
+    away = away_reason(recipient, instant)
+    if away:
+        return away
     local = instant.astimezone(ZoneInfo(recipient.zone)).date()
-    if recipient.paused and (recipient.paused_until is None or local <= recipient.paused_until):
-        return "paused"
     if not include_weekends and local.weekday() >= 5:
         return "weekend"
     if holiday_name(recipient.country, local):
         return f"holiday:{recipient.country}"
     return None
+
+
+def away_reason(recipient: Recipient, instant: datetime) -> str | None:
+    """The member's own wishes only (opt-out, pause): what every send checks, whatever the day."""
+    if recipient.opted_out:
+        return "opted_out"
+    local = instant.astimezone(ZoneInfo(recipient.zone)).date()
+    if recipient.paused and (recipient.paused_until is None or local <= recipient.paused_until):
+        return "paused"
+    return None
+
+
+def is_working_day(recipient: Recipient, day: date) -> bool:
+    return day.weekday() < 5 and not holiday_name(recipient.country, day)
+
+
+async def team_country(session: AsyncSession, tenant_id: int) -> str | None:
+    setting = await session.get(TeamSettings, tenant_id)
+    return setting.country if setting else None
+
+
+async def member_settings(session: AsyncSession, member_ids: list[int]) -> dict[int, MemberSettings]:
+    if not member_ids:
+        return {}
+    rows = await session.scalars(select(MemberSettings).where(MemberSettings.member_id.in_(member_ids)))
+    return {row.member_id: row for row in rows}

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from adapters.app import App, build_app
 from bot.clock import ManualClock
+from bot.conversations.tables import Delivery, Response
 from bot.model import ConversationRef, Form, OutboundMessage, SentRef
-from bot.nudges.tables import NudgeAnswer, NudgeDelivery
 from bot.ports import DeliveryError, RateLimited
+from bot.timekeeper import TimeKeeper
 from tests.conftest import on_postgres
-from tests.nudge_support import ClockedAdapter, adapter_for, dm, engine_for
+from tests.engine_support import ClockedAdapter, adapter_for, dm, engine_for
 from tests.support import ROOM, all_text, press, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -32,7 +33,7 @@ async def _team(app: App, size: int) -> None:
 
 async def _states(app: App) -> Counter[str]:
     async with app.sessions() as session:
-        rows = (await session.execute(select(NudgeDelivery.state, func.count()).group_by(NudgeDelivery.state))).all()
+        rows = (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
     return Counter({state: count for state, count in rows})
 
 
@@ -188,7 +189,7 @@ async def test_failures_retry_with_backoff_then_fail_with_the_reason(app: App, c
     clock.advance(timedelta(seconds=20))
     await engine.tick()
     async with app.sessions() as session:
-        rows = dict((await session.execute(select(NudgeDelivery.member_id, NudgeDelivery.reason))).all())
+        rows = dict((await session.execute(select(Delivery.member_id, Delivery.reason))).all())
     assert await _states(app) == Counter({"failed": 2})
     assert sorted(rows.values()) == ["channel_not_found", "gave up after 3 attempts: service unavailable"]
 
@@ -227,8 +228,9 @@ async def test_answers_by_thread_form_and_dm_then_summary_and_streak(app: App, c
     summary = adapter.sent[-1][1]
     assert "1 of 1 answered" in all_text([summary]) and "Pairing on deploys helps" in all_text([summary])
     assert summary.thread_id == thread
+    # After the window an answer is still taken, and marked late (it used to be refused).
     late = await press(app.bot, form.action_id, form.value, who="bo", form={"answer": "too late"})
-    assert "closed" in all_text(late)
+    assert "marked as late" in all_text(late)
     # Tuesday unanswered breaks nothing until it closes; Wednesday answered.
     for day in (1, 2):
         clock.set(MONDAY_0900_CPH + timedelta(days=day))
@@ -239,8 +241,12 @@ async def test_answers_by_thread_form_and_dm_then_summary_and_streak(app: App, c
     await engine.tick()
     assert "1 in a row (best: 1)" in all_text(await say(app.bot, "streak", where=dm("anna")))
     async with app.sessions() as session:
-        answers = (await session.scalars(select(NudgeAnswer.text).order_by(NudgeAnswer.id))).all()
-    assert answers == ["Pairing on deploys helps", "Reading the logs first", "Answered on Wednesday"]
+        rows = (await session.execute(select(Response.answers, Response.late).order_by(Response.id))).all()
+    assert [(answers["answer"], late) for answers, late in rows] == [
+        ("too late", True),
+        ("Reading the logs first", False),
+        ("Answered on Wednesday", False),
+    ]
 
 
 async def test_reflect_asks_on_demand_and_stop_opts_out(app: App, clock: ManualClock) -> None:
@@ -264,7 +270,7 @@ async def test_stop_during_a_tick_waits_for_it_instead_of_cancelling(app: App) -
 
     started, release = asyncio.Event(), asyncio.Event()
     finished: list[bool] = []
-    real_tick = app.nudges.tick
+    real_tick = app.conversations.tick
 
     async def slow_tick() -> object:
         started.set()
@@ -273,13 +279,13 @@ async def test_stop_during_a_tick_waits_for_it_instead_of_cancelling(app: App) -
         finished.append(True)
         return report
 
-    app.nudges.tick = slow_tick  # type: ignore[method-assign]
-    app.nudges.start()
+    keeper = TimeKeeper(app.clock, slow_tick, app.conversations.next_due, tick_seconds=10)
+    keeper.start()
     await asyncio.wait_for(started.wait(), 5)
-    stopping = asyncio.create_task(app.nudges.stop())
+    stopping = asyncio.create_task(keeper.stop())
     await asyncio.sleep(0)
     assert not stopping.done()  # stop waits for the tick in progress
     release.set()
     await asyncio.wait_for(stopping, 5)
     assert finished == [True]
-    assert not app.nudges.running
+    assert not keeper.running

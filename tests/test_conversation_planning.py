@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from adapters.app import App
 from bot.clock import ManualClock
-from bot.nudges.tables import NudgeDelivery, NudgeRun, NudgeSchedule
-from tests.nudge_support import adapter_for, engine_for
+from bot.conversations.tables import Delivery, Round, Series
+from tests.engine_support import adapter_for, engine_for
 from tests.support import ROOM, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -32,10 +32,10 @@ async def _team_of_40(app: App) -> None:
 async def _facts(app: App) -> tuple[Counter[str], int, datetime | None]:
     async with app.sessions() as session:
         states = Counter(
-            dict((await session.execute(select(NudgeDelivery.state, func.count()).group_by(NudgeDelivery.state))).all())
+            dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
         )
-        runs = await session.scalar(select(func.count()).select_from(NudgeRun))
-        due = await session.scalar(select(NudgeSchedule.next_due_at))
+        runs = await session.scalar(select(func.count()).select_from(Round))
+        due = await session.scalar(select(Series.next_due_at))
     return states, runs or 0, due
 
 
@@ -45,7 +45,7 @@ async def test_a_run_written_in_chunks_is_sent_once_to_everyone(app: App, clock:
     await _team_of_40(app)
     clock.set(MONDAY_0900_CPH)
     report = await engine_for(app, plan_chunk=7, batch_size=5, concurrency=3).tick()
-    assert report.runs == 1 and report.delivery.sent == 40
+    assert report.rounds == 1 and report.delivery.sent == 40
     assert await _facts(app) == (Counter({"sent": 40}), 1, TUESDAY_0900_CPH)
     assert set(Counter(conversation.id for conversation, _ in adapter.sent).values()) == {1}
 

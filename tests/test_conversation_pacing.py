@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.app import App
 from bot.clock import ManualClock
-from tests.nudge_support import adapter_for, dm, engine_for
+from tests.engine_support import adapter_for, dm, engine_for
 from tests.support import ROOM, say, user
 
 MONDAY_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

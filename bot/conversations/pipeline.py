@@ -9,14 +9,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.nudges.config import EngineConfig
-from bot.nudges.outgoing import Outgoing
-from bot.nudges.recording import SendResult
-
-# Results wait at most this long (wall time) before they are written, however few there are.
-RECORD_DELAY = 0.1
-# ... and are written as soon as this many are waiting.
-RECORD_BATCH = 500
+from bot.conversations.config import EngineConfig
+from bot.conversations.outgoing import Outgoing
+from bot.conversations.recording import SendResult
 
 
 class Planning:
@@ -40,6 +35,31 @@ class Planning:
         self._changed.clear()
 
 
+class Permits:
+    """A counting semaphore whose permits come back in bulk (one recorder commit returns many)."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter  # the releaser handed this permit over
+
+    def release_many(self, count: int) -> None:
+        for _ in range(count):
+            while self._waiters and self._waiters[0].done():
+                self._waiters.popleft()
+            if self._waiters:
+                self._waiters.popleft().set_result(None)
+            else:
+                self._free += 1
+
+
 class Flow:
     """State shared by one deliver() call's claimer, senders and recorder."""
 
@@ -52,6 +72,8 @@ class Flow:
         self.results: list[SendResult] = []
         self.flush = asyncio.Event()
         self.senders_done = False
+        # Sent but not yet committed, plus in flight: at most `concurrency` (what a crash may send twice).
+        self.permits = Permits(config.concurrency)
 
     def wake_senders(self) -> None:
         idle, self.idle = self.idle, []
@@ -60,12 +82,9 @@ class Flow:
                 waiter.set_result(None)
 
     def add(self, result: SendResult) -> None:
-        """Queue a result for the recorder: now if many wait or nothing else is queued, else after a short delay."""
+        """Hand a result to the recorder, which writes whatever is waiting each time it is free."""
         self.results.append(result)
-        if len(self.results) >= RECORD_BATCH or not self.queue:
-            self.flush.set()
-        elif len(self.results) == 1:  # the first of a new batch: write it soon even if no more come
-            asyncio.get_running_loop().call_later(RECORD_DELAY, self.flush.set)
+        self.flush.set()
 
 
 class Pacing:

@@ -1,4 +1,4 @@
-"""Tunables of the nudge engine, read from Settings by the composition root."""
+"""Tunables of the conversation engine, read from Settings by the composition root."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from datetime import timedelta
 
 @dataclass(frozen=True)
 class EngineConfig:
-    # A run missed while the bot was down is still sent within this much of its due time, else recorded as missed.
+    # A round missed while the bot was down is still sent within this much of its due time, else recorded as missed.
     grace: timedelta = timedelta(hours=2)
-    # How long members can answer (and edit answers) after a run fires.
-    run_open: timedelta = timedelta(hours=20)
+    # How long members can answer (and edit answers) after a round opens, unless its series says otherwise.
+    window: timedelta = timedelta(hours=20)
     # A claim older than this is assumed to belong to a crashed dispatcher and is handed out again.
     lease: timedelta = timedelta(minutes=5)
     # A delivery not sent this long after its due time is given up (failed, with the last reason).
     give_up_after: timedelta = timedelta(hours=12)
     batch_size: int = 500
+    # Series fired per planning transaction: small enough that thousands due at once start sending early.
+    plan_batch: int = 100
     # A run with more recipients than this is written in several transactions, so sending starts sooner.
     plan_chunk: int = 1_000
     concurrency: int = 10
@@ -24,7 +26,6 @@ class EngineConfig:
     pace_seconds: float = 1.0
     max_attempts: int = 5
     backoff_seconds: float = 5.0
-    resurface_days: tuple[int, ...] = (1, 7, 30)
-    # Resurfacing looks back this far for learnings that came due while the bot was down.
-    resurface_lookback: timedelta = timedelta(days=1)
     tick_seconds: float = 10.0
+    # Housekeeping (forgetting old platform event ids, …) runs this often.
+    housekeeping_seconds: float = 3600.0

@@ -1,4 +1,4 @@
-"""Helpers for the nudge engine tests: an adapter that notes the clock at each send, and an engine whose sleeps
+"""Helpers for the conversation engine tests: an adapter that notes the clock at each send, and an engine whose sleeps
 move the ManualClock instead of waiting."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from adapters.app import App
 from bot.clock import ManualClock
+from bot.conversations.config import EngineConfig
+from bot.conversations.engine import ConversationEngine
 from bot.metrics import Metrics
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef
-from bot.nudges.config import EngineConfig
-from bot.nudges.engine import NudgeEngine
 from tests.support import PLATFORM, TENANT, RecordingAdapter
 
 
@@ -41,16 +41,19 @@ def clock_sleep(clock: ManualClock) -> object:
     return sleep
 
 
-def engine_for(app: App, *, name: str | None = None, metrics: Metrics | None = None, **config: object) -> NudgeEngine:
+def engine_for(
+    app: App, *, name: str | None = None, metrics: Metrics | None = None, **config: object
+) -> ConversationEngine:
     """A second engine on the app's database and notifier, with the clock-moving sleep."""
     assert isinstance(app.clock, ManualClock)
-    return NudgeEngine(
+    return ConversationEngine(
         app.sessions,
         app.catalog,
         app.notifier,
         app.bot.directory,
         app.clock,
         EngineConfig(**config),  # type: ignore[arg-type]
+        kinds=app.conversations.kinds,
         sleep=clock_sleep(app.clock),  # type: ignore[arg-type]
         name=name,
         metrics=metrics,
@@ -66,7 +69,7 @@ def adapter_for(app: App, zones: dict[str, str] | None = None) -> ClockedAdapter
     return adapter
 
 
-async def tick_until(engine: NudgeEngine, clock: ManualClock, end: datetime, step: timedelta) -> None:
+async def tick_until(engine: ConversationEngine, clock: ManualClock, end: datetime, step: timedelta) -> None:
     while clock.now() < end:
         clock.advance(step)
         await engine.tick()

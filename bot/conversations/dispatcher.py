@@ -3,13 +3,17 @@
 A claim is one short transaction: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id` marks rows
 `sending` with our name and the time. A delivery pass is a pipeline (claimer, `concurrency` senders with
 per-conversation pacing, recorder), so claiming and recording overlap the sends. A crash between claim and record
-leaves rows `sending`; after the lease they are handed out again, so at most the in-flight ones (sent, result not
-yet written) are sent twice.
+leaves rows `sending`; after the lease they are handed out again. A send holds one of `concurrency` permits until
+its result is committed, so sent-but-unrecorded never exceeds `concurrency`: that is all a crash can send twice.
+
+A 429 pauses only the scope that got it (the workspace or tenant, or one conversation where the platform says so).
+A member who is paused or opted out when a delivery comes due gets nothing: it is recorded as skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -23,15 +27,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.conversations.config import EngineConfig
+from bot.conversations.kinds import Kinds
+from bot.conversations.locking import WriteTurns, is_postgres, take_write_lock
+from bot.conversations.outgoing import Outgoing, load_outgoing
+from bot.conversations.pipeline import Flow, Pacing, Planning
+from bot.conversations.recording import (
+    PostgresSentRecorder,
+    SendResult,
+    SentRecorder,
+    SqliteSentRecorder,
+    record_results,
+)
+from bot.conversations.tables import Delivery
 from bot.directory import Directory
 from bot.log_context import bound
 from bot.metrics import Metrics
-from bot.nudges.config import EngineConfig
-from bot.nudges.locking import WriteTurns, is_postgres, take_write_lock
-from bot.nudges.outgoing import Outgoing, load_outgoing
-from bot.nudges.pipeline import Flow, Pacing, Planning
-from bot.nudges.recording import SendResult, record_results
-from bot.nudges.tables import NudgeDelivery
 from bot.ports import DeliveryError, Notifier, RateLimited
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0
     claimed_by: set[str] = field(default_factory=set)
 
 
@@ -51,6 +63,7 @@ class Dispatcher:
         self,
         sessions: async_sessionmaker[AsyncSession],
         catalog: Catalog,
+        kinds: Kinds,
         notifier: Notifier,
         directory: Directory,
         clock: Clock,
@@ -65,14 +78,16 @@ class Dispatcher:
         self._metrics = metrics or Metrics()
         self._turns = turns or WriteTurns(sessions)
         self._catalog = catalog
+        self._kinds = kinds
         self._notifier = notifier
         self._directory = directory
         self._clock = clock
         self._config = config
         self._sleep = sleep
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:12]}"
-        # Platform-wide pauses after a Retry-After: no send to that platform before the instant.
-        self._paused_until: dict[str, datetime] = {}
+        # Pauses after a Retry-After, per scope ((platform, tenant) or (platform, tenant, conversation)): no send
+        # in that scope before the instant.
+        self._paused_until: dict[tuple[str, ...], datetime] = {}
 
     # --- claiming -----------------------------------------------------------------------------------------
 
@@ -80,8 +95,8 @@ class Dispatcher:
         """Hand out again what crashed dispatchers claimed; give up on deliveries far past their due time."""
         async with self._turns.session() as session:
             expired = await session.execute(
-                update(NudgeDelivery)
-                .where(NudgeDelivery.state == "sending", NudgeDelivery.claimed_at < now - self._config.lease)
+                update(Delivery)
+                .where(Delivery.state == "sending", Delivery.claimed_at < now - self._config.lease)
                 .values(state="pending", claimed_by=None)
             )
             handed_out = cast(CursorResult[Any], expired).rowcount
@@ -91,8 +106,8 @@ class Dispatcher:
                     "%d claimed deliveries were never recorded (a crashed claimer?): handed out again", handed_out
                 )
             await session.execute(
-                update(NudgeDelivery)
-                .where(NudgeDelivery.state == "pending", NudgeDelivery.due_at < now - self._config.give_up_after)
+                update(Delivery)
+                .where(Delivery.state == "pending", Delivery.due_at < now - self._config.give_up_after)
                 .values(state="failed", reason=_give_up_reason(self._config.give_up_after))
             )
             await session.commit()
@@ -103,9 +118,9 @@ class Dispatcher:
         async with self._turns.session() as session:
             await take_write_lock(session)
             due = (
-                select(NudgeDelivery.id)
-                .where(NudgeDelivery.state == "pending", NudgeDelivery.not_before <= now)
-                .order_by(NudgeDelivery.not_before, NudgeDelivery.id)
+                select(Delivery.id)
+                .where(Delivery.state == "pending", Delivery.not_before <= now)
+                .order_by(Delivery.not_before, Delivery.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -115,12 +130,17 @@ class Dispatcher:
                 # (which took other rows on each rescan, more than `limit`, and slowly).
                 picked = due.cte("due").prefix_with("MATERIALIZED")
                 claimed = _claim(select(picked.c.id), self.name, now)
-                outgoing = await load_outgoing(session, self._catalog, claimed.cte("claimed"))
-            else:
-                ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
-                outgoing = await load_outgoing(session, self._catalog, ids) if ids else []
+                outgoing = await load_outgoing(session, self._catalog, self._kinds, claimed.cte("claimed"), now)
+                await session.commit()
+                return outgoing
+            ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
             await session.commit()
-        return outgoing
+        if not ids:
+            return []
+        # SQLite: build the messages outside the writer's turn, so the recorder (whose commits free send permits)
+        # never waits for it. WAL readers do not block the writer.
+        async with self._sessions() as session:
+            return await load_outgoing(session, self._catalog, self._kinds, ids, now)
 
     # --- sending ------------------------------------------------------------------------------------------
 
@@ -153,9 +173,12 @@ class Dispatcher:
     async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
         while True:
+            # Planning may commit while a claim runs (on PostgreSQL the claim may not see it): claim once more after.
+            planned = planning is None or planning.done
             batch = await self.claim(batch_size)
-            if not batch and planning is not None and not planning.done:
-                await planning.wait()  # more deliveries are being written
+            if not batch and not planned:
+                if planning is not None and not planning.done:
+                    await planning.wait()  # more deliveries are being written
                 continue
             flow.claims_done = not batch
             flow.queue.extend(batch)
@@ -180,31 +203,66 @@ class Dispatcher:
             item = queue.popleft()
             if len(queue) <= flow.low_water:
                 flow.want_more.set()
-            flow.add(await self._send(item, pacing))
+            flow.add(await self._send(item, pacing, flow))
 
     async def _recorder(self, flow: Flow, report: DeliveryReport) -> None:
-        while True:
-            if not flow.senders_done:
-                await flow.flush.wait()
-            flow.flush.clear()
-            results, flow.results = flow.results, []
-            if results:
-                await self._record(results, report)
-            elif flow.senders_done:
-                return
+        """Write whatever finished while the last write ran: results batch up by themselves under load, and a
+        send's permit comes back as soon as its result is committed. One session for the whole pass (and on SQLite
+        a driver connection for plain sends): a write per few sends must not pay a pool checkout each time."""
+        async with contextlib.AsyncExitStack() as stack:
+            session = await stack.enter_async_context(self._sessions())
+            fast: SentRecorder | None = None
+            bind = self._sessions.kw.get("bind")
+            path = bind.url.database if bind is not None else None
+            if bind is not None and bind.dialect.name == "postgresql":
+                connection = await stack.enter_async_context(bind.connect())
+                postgres = PostgresSentRecorder((await connection.get_raw_connection()).driver_connection)
+                await postgres.open()
+                stack.push_async_callback(postgres.aclose)
+                fast = postgres
+            # A file only: a second connection to ":memory:" would be another, empty database.
+            elif bind is not None and bind.dialect.name == "sqlite" and path and path != ":memory:":
+                connection = await stack.enter_async_context(bind.connect())
+                driver = (await connection.get_raw_connection()).driver_connection
+                fast = SqliteSentRecorder(path, driver, bind.dialect)
+                stack.callback(fast.close)
+            while True:
+                if not flow.senders_done and not flow.results:
+                    await flow.flush.wait()
+                flow.flush.clear()
+                results, flow.results = flow.results, []
+                if results:
+                    await self._record(session, fast, results, report)
+                    flow.permits.release_many(sum(1 for result in results if result.holds_permit))
+                elif flow.senders_done:
+                    return
 
-    async def _send(self, item: Outgoing, pacing: Pacing) -> SendResult:
+    async def _send(self, item: Outgoing, pacing: Pacing, flow: Flow) -> SendResult:
+        if item.message is None:
+            return SendResult(item, skipped=item.away or "away")
         if item.conversation is None:
-            return await self._send_now(item)
-        return await pacing.run(item.conversation.id, lambda: self._send_now(item))
+            return await self._send_now(item, flow)
+        return await pacing.run(item.conversation.id, lambda: self._send_now(item, flow))
 
-    async def _send_now(self, item: Outgoing) -> SendResult:
+    def _scopes(self, item: Outgoing) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        tenant = (item.platform, item.tenant_external_id)
+        conversation = (*tenant, item.conversation.id) if item.conversation is not None else None
+        return tenant, conversation
+
+    def _paused(self, item: Outgoing, now: datetime) -> datetime | None:
+        tenant, conversation = self._scopes(item)
+        until = [self._paused_until.get(tenant), self._paused_until.get(conversation) if conversation else None]
+        waits = [instant for instant in until if instant is not None and now < instant]
+        return max(waits) if waits else None
+
+    async def _send_now(self, item: Outgoing, flow: Flow) -> SendResult:
         with bound(delivery_id=item.delivery_id):
-            return await self._send_instrumented(item)
+            started = time.perf_counter()
+            result = await self._send_one(item, flow)
+            self._observe(item, result, started)
+            return result
 
-    async def _send_instrumented(self, item: Outgoing) -> SendResult:
-        started = time.perf_counter()
-        result = await self._send_one(item)
+    def _observe(self, item: Outgoing, result: SendResult, started: float) -> None:
         series = self._metrics.delivery(item.kind, item.platform)
         if result.sent is not None:
             series.send_seconds.observe(time.perf_counter() - started)
@@ -218,14 +276,13 @@ class Dispatcher:
         else:
             outcome = "retry" if result.counts_attempt else "rate_limited"
         series.outcomes[outcome].inc()
-        return result
 
-    async def _send_one(self, item: Outgoing) -> SendResult:
-        platform = item.platform
-        paused = self._paused_until.get(platform)
-        now = self._clock.now()
-        if paused is not None and now < paused:
+    async def _send_one(self, item: Outgoing, flow: Flow) -> SendResult:
+        paused = self._paused(item, self._clock.now())
+        if paused is not None:
             return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False)
+        assert item.message is not None
+        await flow.permits.acquire()  # released once this result is committed
         try:
             conversation = item.conversation
             opened = None
@@ -233,16 +290,18 @@ class Dispatcher:
                 assert item.user is not None
                 conversation = opened = await self._notifier.open_direct(item.user)
             sent = await self._notifier.send(conversation, item.message)
-            return SendResult(item, sent=sent, opened=opened)
+            return SendResult(item, sent=sent, opened=opened, holds_permit=True)
         except RateLimited as error:
-            self._metrics.rate_limit_waits.labels(platform).inc()
-            self._metrics.rate_limit_wait_seconds.labels(platform).inc(max(error.retry_after, 0.0))
+            self._metrics.rate_limit_waits.labels(item.platform).inc()
+            self._metrics.rate_limit_wait_seconds.labels(item.platform).inc(max(error.retry_after, 0.0))
             until = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
-            self._paused_until[platform] = max(until, self._paused_until.get(platform, until))
-            return SendResult(item, retry_at=until, reason=error.reason, counts_attempt=False)
+            tenant, conversation_scope = self._scopes(item)
+            scope = conversation_scope if error.scope == "conversation" and conversation_scope else tenant
+            self._paused_until[scope] = max(until, self._paused_until.get(scope, until))
+            return SendResult(item, retry_at=until, reason=error.reason, counts_attempt=False, holds_permit=True)
         except DeliveryError as error:
             if error.permanent:
-                return SendResult(item, failed=error.reason)
+                return SendResult(item, failed=error.reason, holds_permit=True)
             return self._backoff(item, error.reason)
         except Exception as error:  # an adapter bug must not stop the other deliveries
             log.exception("sending delivery %s failed", item.delivery_id)
@@ -250,19 +309,35 @@ class Dispatcher:
 
     def _backoff(self, item: Outgoing, reason: str) -> SendResult:
         if item.attempts + 1 >= self._config.max_attempts:
-            return SendResult(item, failed=f"gave up after {item.attempts + 1} attempts: {reason}")
+            failed = f"gave up after {item.attempts + 1} attempts: {reason}"
+            return SendResult(item, failed=failed, holds_permit=True)
         delay = self._config.backoff_seconds * 2**item.attempts
-        return SendResult(item, retry_at=self._clock.now() + timedelta(seconds=delay), reason=reason)
+        return SendResult(item, retry_at=self._clock.now() + timedelta(seconds=delay), reason=reason, holds_permit=True)
 
     # --- recording ----------------------------------------------------------------------------------------
 
-    async def _record(self, results: list[SendResult], report: DeliveryReport) -> None:
-        async with self._turns.session() as session:
-            recorded = await record_results(session, self._directory, self.name, results, self._clock.now())
+    async def _record(
+        self,
+        session: AsyncSession,
+        fast: SentRecorder | None,
+        results: list[SendResult],
+        report: DeliveryReport,
+    ) -> None:
+        now = self._clock.now()
+        plain = [result for result in results if fast is not None and fast.handles(result)]
+        rest = [result for result in results if not (fast is not None and fast.handles(result))]
+        async with self._turns.turn():
+            if plain and fast is not None:
+                report.sent += await fast.record(self.name, plain, now)
+            if not rest:
+                report.claimed_by.add(self.name)
+                return
+            recorded = await record_results(session, self._directory, self.name, rest, now)
             await session.commit()
         report.sent += recorded.sent
         report.failed += recorded.failed
         report.retried += recorded.retried
+        report.skipped += recorded.skipped
         report.claimed_by.add(self.name)
 
 
@@ -270,10 +345,10 @@ def _claim(due: Any, owner: str, now: datetime) -> Any:
     """Mark the `due` rows (a subquery of ids) as sent by `owner`, returning their ids; a row someone else claimed
     meanwhile is no longer pending and is left alone."""
     return (
-        update(NudgeDelivery)
-        .where(NudgeDelivery.id.in_(due), NudgeDelivery.state == "pending")
+        update(Delivery)
+        .where(Delivery.id.in_(due), Delivery.state == "pending")
         .values(state="sending", claimed_by=owner, claimed_at=now)
-        .returning(NudgeDelivery.id)
+        .returning(Delivery.id)
     )
 
 

@@ -1,0 +1,328 @@
+"""Turn due series into rounds and invitations; remind, close and sum up rounds.
+
+Each step is a short transaction over rows claimed with `FOR UPDATE SKIP LOCKED`; unique keys (one round per
+series and due time, one delivery per idempotency key) make a repeated or concurrent step harmless. A round with
+more recipients than `plan_chunk` is written in several transactions and its series moves on only after the last,
+so a crash in between fires it again and only the missing deliveries get in. Many small series due at once
+(personal ones) are planned together: one query for their audiences' facts, one insert for all their rounds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversations.audiences import Audience, Target, resolve, resolve_many
+from bot.conversations.config import EngineConfig
+from bot.conversations.kinds import Kinds, Window
+from bot.conversations.locking import WriteTurns, insert_ignore_many, take_write_lock
+from bot.conversations.responses import load_responses, respondent_key, round_view
+from bot.conversations.rounds import RoundPlan, delivery_rows, open_round, round_values
+from bot.conversations.tables import Delivery, Response, Round, Series
+from bot.conversations.timing import Calendar, Timing
+from bot.db.models import Tenant
+from bot.db.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+# After this many rounds in a row missed (a long outage), jump ahead instead of recording each one.
+MAX_MISSED_RECORDS = 100
+
+
+def timing_of(series: Series) -> Timing:
+    return Timing(
+        cron=series.cron,
+        anchor_at=series.anchor_at,
+        offsets_days=tuple(series.offsets_days or ()),
+        local_time=series.local_time,
+        working_days=series.working_days,
+    )
+
+
+def window_of(series: Series) -> Window:
+    return Window(
+        timedelta(seconds=series.window_seconds),
+        timedelta(seconds=series.remind_after_seconds) if series.remind_after_seconds is not None else None,
+        series.remind_fraction,
+    )
+
+
+def audience_of(series: Series) -> Audience:
+    return Audience(series.audience, series.conversation_id, tuple(series.audience_member_ids or ()))
+
+
+async def series_calendars(session: AsyncSession, series: Series, tenant: Tenant) -> set[Calendar]:
+    """The calendars a series fires in (its recipients' zones, and holidays countries on working days)."""
+    timing = timing_of(series)
+    targets = await resolve(session, audience_of(series), tenant)
+    return {timing.calendar(target.recipient) for target in targets} or {Calendar(tenant.timezone)}
+
+
+async def next_due(session: AsyncSession, series: Series, tenant: Tenant, after: datetime) -> datetime | None:
+    return timing_of(series).next_due(await series_calendars(session, series, tenant), after)
+
+
+@dataclass(frozen=True)
+class _Rest:
+    """Deliveries of a large round still to be written after its first transaction, and the series' next due
+    time to set once they are."""
+
+    series_id: int
+    due: datetime | None
+    next_due: datetime | None
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class _Firing:
+    series: Series
+    targets: list[Target]
+    dues: list[tuple[datetime, bool]]  # (due, missed)
+    next_due: datetime | None
+
+
+class Planner:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: EngineConfig,
+        kinds: Kinds,
+        turns: WriteTurns | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._config = config
+        self._kinds = kinds
+        self._turns = turns or WriteTurns(sessions)
+
+    async def plan(self, now: datetime, committed: Callable[[], None] | None = None) -> int:
+        """Fire every series that is due at `now`. Returns the number of rounds created (asked or missed).
+
+        `committed` is called after each transaction that wrote deliveries, so a delivery pass running alongside
+        can start sending them."""
+        total = 0
+        while True:
+            rests: list[_Rest] = []
+            async with self._turns.session() as session:
+                await take_write_lock(session)
+                query = (
+                    select(Series)
+                    .where(Series.next_due_at <= now, Series.paused.is_(False))
+                    .order_by(Series.next_due_at, Series.id)
+                    .limit(self._config.plan_batch)
+                    .with_for_update(skip_locked=True)
+                )
+                due = list((await session.scalars(query)).all())
+                if due:
+                    total += await self._fire(session, due, now, rests)
+                await session.commit()
+            if committed is not None:
+                committed()
+            for rest in rests:
+                await self._finish(rest, committed)
+            if len(due) < self._config.plan_batch:
+                return total
+
+    async def _fire(self, session: AsyncSession, due: Sequence[Series], now: datetime, rests: list[_Rest]) -> int:
+        tenants = {
+            tenant.id: tenant
+            for tenant in await session.scalars(select(Tenant).where(Tenant.id.in_({s.tenant_id for s in due})))
+        }
+        audiences = await resolve_many(
+            session, [audience_of(series) for series in due], tenants, [series.tenant_id for series in due]
+        )
+        firings = [
+            self._firing(series, targets, tenants[series.tenant_id], now)
+            for series, targets in zip(due, audiences, strict=True)
+        ]
+        # Every round of this batch in one insert, then their ids in one query.
+        round_rows = [
+            round_values(
+                kind=f.series.kind,
+                tenant_id=f.series.tenant_id,
+                series_id=f.series.id,
+                conversation_id=f.series.conversation_id,
+                due=when,
+                window=window_of(f.series),
+                state="missed" if missed else "open",
+                summary=f.series.summary,
+                anonymous=f.series.anonymous,
+                context=dict(f.series.settings or {}),
+            )
+            for f in firings
+            for when, missed in f.dues
+        ]
+        await insert_ignore_many(session, Round, round_rows, ["series_id", "due_at"])
+        keys = {(row["series_id"], row["due_at"]) for row in round_rows}
+        round_ids: dict[tuple[int, datetime], int] = {}
+        series_ids = sorted({series_id for series_id, _ in keys})
+        for start in range(0, len(series_ids), 500):
+            found = await session.execute(
+                select(Round.series_id, Round.due_at, Round.id).where(
+                    Round.series_id.in_(series_ids[start : start + 500]),
+                    Round.due_at.in_({when for _, when in keys}),
+                )
+            )
+            round_ids.update({(sid or 0, when): rid for sid, when, rid in found if (sid, when) in keys})
+        chunk = self._config.plan_chunk
+        batch: list[dict[str, Any]] = []
+        for firing in firings:
+            series, timing = firing.series, timing_of(firing.series)
+            rows = []
+            for when, missed in firing.dues:
+                if missed:
+                    continue
+                asked = [t for t in firing.targets if timing.fires_at(timing.calendar(t.recipient), when)]
+                rows += delivery_rows(
+                    round_ids[(series.id, when)],
+                    series.tenant_id,
+                    series.conversation_id,
+                    when,
+                    asked,
+                    include_weekends=series.include_weekends,
+                )
+            if len(rows) <= chunk:
+                batch += rows
+                series.next_due_at = firing.next_due
+            else:
+                # A large fan-out: the rest goes in later transactions, so sending starts while it is written.
+                # The series stays due until the last one: after a crash it fires again and the idempotency keys
+                # let only the missing deliveries in.
+                batch += rows[:chunk]
+                rests.append(_Rest(series.id, series.next_due_at, firing.next_due, rows[chunk:]))
+        await insert_ignore_many(session, Delivery, batch, ["idempotency_key"])
+        return len(round_rows)
+
+    def _firing(self, series: Series, targets: list[Target], tenant: Tenant, now: datetime) -> _Firing:
+        timing = timing_of(series)
+        calendars = {timing.calendar(target.recipient) for target in targets} or {Calendar(tenant.timezone)}
+        due = series.next_due_at
+        dues: list[tuple[datetime, bool]] = []
+        while due is not None and due <= now:
+            missed = now - due > self._config.grace
+            dues.append((due, missed))
+            if missed and len(dues) >= MAX_MISSED_RECORDS:
+                log.warning("series %s missed more than %d rounds; skipping ahead", series.id, len(dues))
+                due = timing.next_due(calendars, now - self._config.grace)
+            else:
+                due = timing.next_due(calendars, due)
+        return _Firing(series, targets, dues, due)
+
+    async def _finish(self, rest: _Rest, committed: Callable[[], None] | None) -> None:
+        chunk = self._config.plan_chunk
+        for start in range(0, len(rest.rows), chunk):
+            async with self._turns.session() as session:
+                await take_write_lock(session)
+                await insert_ignore_many(session, Delivery, rest.rows[start : start + chunk], ["idempotency_key"])
+                await session.commit()
+            if committed is not None:
+                committed()
+        async with self._turns.session() as session:
+            await take_write_lock(session)
+            # Only if nobody moved it meanwhile (another replica may have fired it again between our chunks).
+            await session.execute(
+                update(Series)
+                .where(Series.id == rest.series_id, Series.next_due_at == rest.due)
+                .values(next_due_at=rest.next_due)
+            )
+            await session.commit()
+
+    # --- reminders, closing, summaries --------------------------------------------------------------------
+
+    async def close_rounds(self, now: datetime) -> None:
+        """Queue due reminders, close rounds whose answer window ended, queue their summaries, tell their kinds."""
+        async with self._turns.session() as session:
+            await take_write_lock(session)
+            remind = (
+                select(Round)
+                .where(Round.state == "open", Round.remind_at <= now)
+                .limit(self._config.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            for round in (await session.scalars(remind)).all():
+                await self._reminders(session, round, now)
+                round.remind_at = None
+            closing = (
+                select(Round)
+                .where(Round.state == "open", Round.closes_at <= now)
+                .limit(self._config.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            for round in (await session.scalars(closing)).all():
+                round.state = "closed"
+                round.secret = None  # anonymous answers can no longer be linked to anyone
+                if round.summary and round.conversation_id is not None:
+                    await _queue(session, f"summary{round.id}", "summary", round, None, round.conversation_id, now)
+                kind = self._kinds.get(round.kind)
+                view = await round_view(session, round)
+                responses = await load_responses(session, round)
+                await kind.closed(session, view, responses, _Closing(session, now))
+            await session.commit()
+
+    async def _reminders(self, session: AsyncSession, round: Round, now: datetime) -> None:
+        query = select(Delivery).where(
+            Delivery.round_id == round.id,
+            Delivery.purpose.in_(("invitation", "follow_up")),
+            Delivery.state == "sent",
+            Delivery.member_id.is_not(None),
+        )
+        if round.anonymous:
+            invitations = list((await session.scalars(query)).all())
+            answered = set(
+                (await session.scalars(select(Response.respondent).where(Response.round_id == round.id))).all()
+            )
+            invitations = [d for d in invitations if respondent_key(round, d.member_id or 0) not in answered]
+        else:
+            has_answered = exists().where(Response.round_id == round.id, Response.member_id == Delivery.member_id)
+            invitations = list((await session.scalars(query.where(~has_answered))).all())
+        for invitation in invitations:
+            await _queue(
+                session,
+                f"remind{invitation.id}",
+                "reminder",
+                round,
+                invitation.member_id,
+                invitation.conversation_id,
+                now,
+                parent_id=invitation.id,
+            )
+
+
+class _Closing:
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self._session = session
+        self.now = now
+
+    async def schedule(self, plan: RoundPlan) -> None:
+        await open_round(self._session, plan)
+
+
+async def _queue(
+    session: AsyncSession,
+    key: str,
+    purpose: str,
+    round: Round,
+    member_id: int | None,
+    conversation_id: int | None,
+    now: datetime,
+    parent_id: int | None = None,
+) -> None:
+    values = {
+        "idempotency_key": key,
+        "purpose": purpose,
+        "tenant_id": round.tenant_id,
+        "round_id": round.id,
+        "member_id": member_id,
+        "conversation_id": conversation_id,
+        "parent_id": parent_id,
+        "due_at": now,
+        "state": "pending",
+        "not_before": now,
+        "attempts": 0,
+        "created_at": now,
+    }
+    await insert_ignore(session, Delivery, values, ["idempotency_key"])
