@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.app import build_app
-from bot.learning_files import FileProblem, read_rows, write_rows
-from bot.learning_import import ImportReport, TeamNotFound, export_rows, find_member, find_team, import_learnings
+from bot.learning.files import FileProblem, read_rows, write_rows
+from bot.learning.importing import ImportReport, TeamNotFound, export_rows, find_member, find_team, import_learnings
 from bot.settings import Settings
 
 TEAM_HELP = "the team: its id (Slack team id T…, Teams tenant id, `local` for learnbot chat), platform:id, or name"

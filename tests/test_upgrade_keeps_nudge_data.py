@@ -18,7 +18,8 @@ from bot.clock import ManualClock
 from bot.db.base import UtcDateTime
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
-from bot.db.models import Conversation, ConversationMember, Learning, LearningTag, Member, Tenant
+from bot.db.models import Conversation, ConversationMember, Member, Tenant
+from bot.learning.tables import Learning, LearningTag
 from bot.model import OutboundMessage
 from bot.settings import Settings
 from tests.conftest import POSTGRES_URL, on_postgres

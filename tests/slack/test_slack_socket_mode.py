@@ -14,7 +14,7 @@ from adapters.app import App, build_app
 from adapters.slack.platform import slack_platform
 from adapters.web import HalfConfigured, build_web_app
 from bot.clock import ManualClock
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.settings import Settings
 from tests.slack.conftest import payload
 from tests.slack.fake_slack import FakeSlack

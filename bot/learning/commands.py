@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.db.base import row_id
 from bot.directory import member_timezone
-from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
-from bot.learning_search import MAX_COUNTED
+from bot.learning.log import PAGE_SIZE, LearningLog, LearningPage
+from bot.learning.search import MAX_COUNTED
 from bot.model import Block, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
 from bot.turn import Turn, UsageError
 

@@ -26,8 +26,8 @@ from bot.conversations.kinds import (
 )
 from bot.conversations.tables import Series
 from bot.core import LearnBot
-from bot.db.models import Learning
-from bot.learning_log import LearningLog
+from bot.learning.log import LearningLog
+from bot.learning.tables import Learning
 from bot.model import Block, Buttons, Form, Header, InboundAction, Input, Option, OutboundMessage, Text
 from bot.turn import Turn
 

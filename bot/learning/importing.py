@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import normalize_language
 from bot.commands.grammar import MAX_INPUT_LENGTH
-from bot.db.models import Learning, LearningTag, Member, Tenant
+from bot.db.models import Member, Tenant
 from bot.directory import member_language
-from bot.learning_files import RawFile, RawRow, iter_chunks
-from bot.learning_log import extract_tags, source_link
+from bot.learning.files import RawFile, RawRow, iter_chunks
+from bot.learning.log import extract_tags, source_link
+from bot.learning.tables import Learning, LearningTag
 
 CHUNK = 1000
 
@@ -258,7 +259,7 @@ async def find_member(session: AsyncSession, team: Tenant, who: str) -> Member:
 
 
 async def export_rows(session: AsyncSession, team: Tenant) -> AsyncIterator[dict[str, str]]:
-    """The team's shared entries, oldest first, as file rows (see bot.learning_files.COLUMNS)."""
+    """The team's shared entries, oldest first, as file rows (see bot.learning.files.COLUMNS)."""
     query = (
         select(Learning)
         .where(Learning.tenant_id == team.id)

@@ -11,8 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.db.models import Learning, LearningTag
-from bot.learning_search import MAX_COUNTED, search_ids
+from bot.learning.search import MAX_COUNTED, search_ids
+from bot.learning.tables import Learning, LearningTag
 
 PAGE_SIZE = 5
 MAX_TAG_LENGTH = 100
