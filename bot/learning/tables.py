@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, UtcDateTime
@@ -33,6 +33,9 @@ class Learning(Base):
     content_key: Mapped[str | None] = mapped_column(String(64))
     # The message it was saved from (Slack permalink, Teams link to the message), when saved from one.
     source_url: Mapped[str | None] = mapped_column(Text)
+    # Seen by its author only: never in the team's search, related learnings, exports or figures.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     author: Mapped[Member] = relationship(lazy="joined")
     tags: Mapped[list[LearningTag]] = relationship(
