@@ -10,10 +10,16 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
-from bot.conversations.tables import Series
+from bot.conversations.audiences import Audience
+from bot.conversations.kinds import Window
+from bot.conversations.responses import save_response
+from bot.conversations.rounds import RoundPlan
+from bot.conversations.tables import Round, Series
+from bot.db.models import Conversation, Member, Tenant
 from bot.learning.importing import export_rows
 from bot.learning.tables import Learning
 from bot.model import Buttons, Mention
+from bot.nudges.kind import KIND
 from tests.engine_support import adapter_for, dm, engine_for
 from tests.support import all_text, press, say, user
 
@@ -175,3 +181,53 @@ async def test_applied_lists_what_the_member_used_and_the_share(app: App, clock:
     assert "applied 1 of 2 learnings (50%)" in applied
     assert "✓ applied" in all_text(await say(app.bot, "learnings pull requests", who="cleo"))
     assert "did you use it" in all_text(await say(app.bot, "learnings applied", who="cleo"))
+
+
+async def _channel_round(app: App, clock: ManualClock, *, anonymous: bool = False) -> tuple[Round, dict[str, int]]:
+    async with app.sessions() as session:
+        tenant = (await session.scalars(select(Tenant))).one()
+        room = (
+            await session.scalars(select(Conversation).where(Conversation.platform_conversation_id == "C-room"))
+        ).one()
+        members = {member.platform_user_id: member.id for member in await session.scalars(select(Member))}
+        plan = RoundPlan(
+            kind=KIND,
+            tenant_id=tenant.id,
+            audience=Audience.channel(room.id),
+            conversation_id=room.id,
+            due_at=clock.now(),
+            window=Window(timedelta(hours=4)),
+            anonymous=anonymous,
+        )
+        round = await app.conversations.open_round(session, plan)
+        await session.commit()
+    return round, members
+
+
+async def test_search_finds_named_answers_to_channel_prompts_in_the_searchers_channels(
+    app: App, clock: ManualClock
+) -> None:
+    for name in ("anna", "bo", "cleo"):
+        await say(app.bot, "hello", who=name)
+    await say(app.bot, "hello", who="dan", where=dm("dan"))
+    await say(app.bot, "learned Deploy checklists belong in the repository")
+    named, members = await _channel_round(app, clock)
+    anonymous, _ = await _channel_round(app, clock, anonymous=True)
+    async with app.sessions() as session:
+        await save_response(
+            session, named, members["U-bo"], {"answer": "Our deploy checklist caught a migration"}, clock.now()
+        )
+        await save_response(session, anonymous, members["U-cleo"], {"answer": "Deploys scare me secretly"}, clock.now())
+        await session.commit()
+
+    found = all_text(await say(app.bot, "learnings deploy checklist"))
+    assert "Deploy checklists belong" in found  # the learning
+    assert "Our deploy checklist caught a migration" in found and "answer to a prompt in #team-room" in found
+    assert "Bo · " in found
+    assert "scare me" not in all_text(await say(app.bot, "learnings deploys"))  # anonymous: never
+    by_bo = all_text(await say(app.bot, "learnings checklist @bo"))
+    assert "caught a migration" in by_bo and "belong in the repository" not in by_bo
+    # Dan is in no channel with the prompt: its answers are not his to read.
+    assert "caught a migration" not in all_text(
+        await say(app.bot, "learnings deploy checklist", who="dan", where=dm("dan"))
+    )

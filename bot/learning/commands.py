@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.db.base import row_id
 from bot.directory import member_timezone
+from bot.learning.channel_answers import ChannelAnswer, search_channel_answers
 from bot.learning.log import PAGE_SIZE, LearningLog, LearningPage, extract_tags
 from bot.learning.resurfacing import applied_ids
 from bot.learning.search import MAX_COUNTED, Filters
@@ -242,6 +243,15 @@ class LearningCommands:
             shown = _snippet(query)[:80] or "…"
             title = turn.t("learnings.search_title", query=shown, total=result.total_label)
             empty = turn.t("learnings.search_empty", query=shown)
+            if page == 1:  # answers to channel prompts: shown once, below the first page of learnings
+                answers = await search_channel_answers(
+                    turn.session, turn.tenant.id, turn.member.id, _without_tags(query), filters
+                )
+                if answers:
+                    blocks = await self._render(turn, title, state, result) if result.items else (Header(title),)
+                    return OutboundMessage(
+                        text=title, blocks=(*blocks, *self._answer_blocks(turn, answers)), private=True
+                    )
         else:
             result = await self._log.recent(turn.session, turn.member.id, page)
             title = turn.t("learnings.recent_title", total=result.total)
@@ -276,6 +286,16 @@ class LearningCommands:
                 value = json.dumps({**state, "p": result.page + 1}, ensure_ascii=False)
                 blocks.append(Buttons((Button(turn.t("learnings.more"), "learnings.page", value),)))
         return tuple(blocks)
+
+    def _answer_blocks(self, turn: Turn, answers: list[ChannelAnswer]) -> list[Block]:
+        blocks: list[Block] = [Text(turn.t("learnings.channel_title"))]
+        for answer in answers:
+            where = turn.t("learnings.channel_where", channel=answer.channel or "?")
+            author = answer.author or turn.t("learnings.someone")
+            when = self._local_date(turn, answer.created_at).isoformat()
+            blocks.append(Text(_snippet(answer.text)))
+            blocks.append(Context(f"{author} · {when} · {where}"))
+        return blocks
 
     def _local_date(self, turn: Turn, when: datetime) -> date:
         return when.astimezone(member_timezone(turn.member)).date()
