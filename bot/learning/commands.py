@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.db.base import row_id
+from bot.db.models import Member
 from bot.directory import member_timezone
 from bot.learning.channel_answers import ChannelAnswer, search_channel_answers
 from bot.learning.log import PAGE_SIZE, LearningLog, LearningPage, extract_tags
@@ -240,7 +241,7 @@ class LearningCommands:
                 tags=tuple(extract_tags(query)),
             )
             result = await self._log.search(turn.session, turn.tenant.id, _without_tags(query), page, filters)
-            shown = _snippet(query)[:80] or "…"
+            shown = await self._described(turn, query, member_id, since_text)
             title = turn.t("learnings.search_title", query=shown, total=result.total_label)
             empty = turn.t("learnings.search_empty", query=shown)
             if page == 1:  # answers to channel prompts: shown once, below the first page of learnings
@@ -286,6 +287,17 @@ class LearningCommands:
                 value = json.dumps({**state, "p": result.page + 1}, ensure_ascii=False)
                 blocks.append(Buttons((Button(turn.t("learnings.more"), "learnings.page", value),)))
         return tuple(blocks)
+
+    async def _described(self, turn: Turn, query: str, member_id: object, since: object) -> str:
+        """The search as the title shows it: its words, the member and the date it was narrowed to."""
+        parts = [_snippet(query)[:80]] if query else []
+        if isinstance(member_id, int):
+            member = await turn.session.get(Member, member_id)
+            if member is not None and member.tenant_id == turn.tenant.id:
+                parts.append(f"@{member.display_name or turn.t('learnings.someone')}")
+        if isinstance(since, str):
+            parts.append(turn.t("learnings.since", date=since))
+        return " ".join(parts) or "…"
 
     def _answer_blocks(self, turn: Turn, answers: list[ChannelAnswer]) -> list[Block]:
         blocks: list[Block] = [Text(turn.t("learnings.channel_title"))]
