@@ -36,7 +36,7 @@ class Outgoing:
     message: OutboundMessage | None  # None: not sent (see `away`)
     attempts: int
     away: str | None = None  # why the member is not to be reached now (paused, opted_out)
-    kind: str = ""  # what it is, for the metrics: the round's kind and the delivery's purpose ("nudge.reminder")
+    kind: str = ""  # what it is, for the metrics: "<the round's kind>.<the delivery's purpose>"
     due_at: datetime | None = None
 
 
