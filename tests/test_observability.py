@@ -75,14 +75,14 @@ async def test_metrics_count_a_fan_out_and_the_requests(app: App, clock: ManualC
         samples = _samples(await response.text())
 
     def deliveries(outcome: str) -> float:
-        labels = (("kind", "prompt"), ("outcome", outcome), ("platform", "test"))
+        labels = (("kind", "nudge.invitation"), ("outcome", outcome), ("platform", "test"))
         return samples.get(("learnbot_deliveries_total", labels), 0)
 
     assert deliveries("sent") == 4
     assert deliveries("failed") == 1  # m0003, permanent
     assert deliveries("retry") == 1  # m0004, backs off
     assert samples[("learnbot_send_seconds_count", (("platform", "test"),))] == 4
-    assert samples[("learnbot_due_to_sent_seconds_count", (("kind", "prompt"), ("platform", "test")))] == 4
+    assert samples[("learnbot_due_to_sent_seconds_count", (("kind", "nudge.invitation"), ("platform", "test")))] == 4
     assert samples[("learnbot_inbound_requests_total", (("platform", "http"), ("status", "200")))] == 1
     assert samples[("learnbot_inbound_requests_total", (("platform", "http"), ("status", "404")))] == 1
     assert ("learnbot_claim_lease_expiries_total", ()) in samples
