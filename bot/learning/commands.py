@@ -78,7 +78,9 @@ class LearningCommands:
     # --- logging -----------------------------------------------------------------------------------------------
 
     async def learned(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        return await self.save(turn, (args.string("text") or ""), private=args.flag("private"))
+        # The text argument, without a leading --private (args.text is the whole line after the command words).
+        text = args.string("text") if args.has("text") else args.text
+        return await self.save(turn, text or "", private=args.flag("private"))
 
     async def save(
         self, turn: Turn, text: str, *, source_url: str | None = None, private: bool = False
