@@ -33,7 +33,7 @@ from bot.conversations.config import EngineConfig
 from bot.conversations.kinds import Kinds
 from bot.conversations.locking import WriteTurns, is_postgres, take_write_lock
 from bot.conversations.outgoing import Outgoing, load_outgoing
-from bot.conversations.pauses import SharedPauses, scope_key
+from bot.conversations.pauses import SharedPauses, paused_tenants, scope_key
 from bot.conversations.pipeline import Flow, Pacing, Planning
 from bot.conversations.recording import (
     PostgresSentRecorder,
@@ -50,6 +50,8 @@ from bot.model import ConversationRef
 from bot.ports import DeliveryError, Notifier, RateLimited
 
 log = logging.getLogger(__name__)
+# A delivery pass waits out rate-limit pauses ending within this long instead of ending.
+_HOLD_ON = timedelta(seconds=5)
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -128,6 +130,10 @@ class Dispatcher:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
+            if self.pauses.any_workspace_paused(now):
+                # Leave a paused workspace's deliveries to after its pause (any replica's, as the table says now):
+                # claimed, they would only come back as retries while other workspaces wait behind them.
+                due = due.where(Delivery.tenant_id.not_in(paused_tenants(now)))
             if is_postgres(session):
                 # One statement: the claim is a CTE the load reads from (no id list back and forth). The due rows
                 # are a MATERIALIZED CTE: evaluated once, so the planner cannot rescan the SKIP LOCKED subquery
@@ -185,6 +191,11 @@ class Dispatcher:
                 if planning is not None and not planning.done:
                     await planning.wait()  # more deliveries are being written
                 continue
+            if not batch and flow.held_back and (resume := self._resume_soon()) is not None:
+                # What a 429 held back is due again in a moment: wait here rather than end the pass and leave
+                # it to the next tick, which comes as late or later and plans first.
+                await self._sleep(resume)
+                continue
             flow.claims_done = not batch
             flow.queue.extend(batch)
             flow.wake_senders()
@@ -193,6 +204,14 @@ class Dispatcher:
             while len(flow.queue) > batch_size // 2:
                 flow.want_more.clear()
                 await flow.want_more.wait()
+
+    def _resume_soon(self) -> float | None:
+        """Seconds until the next pause in force ends, if within `_HOLD_ON`."""
+        now = self._clock.now()
+        ends = self.pauses.next_end(now)
+        if ends is None or ends - now > _HOLD_ON:
+            return None
+        return max((ends - now).total_seconds(), 0.0) + 0.01
 
     async def _sender(self, flow: Flow, pacing: Pacing) -> None:
         queue = flow.queue
@@ -208,7 +227,10 @@ class Dispatcher:
             item = queue.popleft()
             if len(queue) <= flow.low_water:
                 flow.want_more.set()
-            flow.add(await self._send(item, pacing, flow))
+            result = await self._send(item, pacing, flow)
+            if result.retry_at is not None and not result.counts_attempt:
+                flow.held_back = True
+            flow.add(result)
 
     async def _recorder(self, flow: Flow, report: DeliveryReport) -> None:
         """Write whatever finished while the last write ran: results batch up by themselves under load, and a

@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.conversations.locking import WriteTurns, is_postgres
 from bot.conversations.tables import RatePause
+from bot.db.models import Tenant
 
 # Rows this long expired are removed whenever a pause is written (nothing else writes the table).
 _KEEP_EXPIRED = timedelta(hours=1)
@@ -46,6 +48,15 @@ class SharedPauses:
         """The latest instant any of `keys` is paused until, if later than `now`."""
         waits = [instant for key in keys if (instant := self._until.get(key)) is not None and now < instant]
         return max(waits) if waits else None
+
+    def any_workspace_paused(self, now: datetime) -> bool:
+        """Whether a whole workspace or tenant is paused as far as this replica knows (its own 429s at once,
+        other replicas' after a refresh)."""
+        return any(key.count("|") == 1 and now < until for key, until in self._until.items())
+
+    def next_end(self, now: datetime) -> datetime | None:
+        """When the next pause in force ends."""
+        return min((until for until in self._until.values() if until > now), default=None)
 
     def stale(self, now: datetime) -> bool:
         return self._loaded_at is None or now - self._loaded_at >= self._refresh
@@ -75,6 +86,12 @@ class SharedPauses:
             await _upsert_later(session, key, until)
             await session.execute(delete(RatePause).where(RatePause.until < self._clock.now() - _KEEP_EXPIRED))
             await session.commit()
+
+
+def paused_tenants(now: datetime) -> Select[Any]:
+    """The ids of the tenants paused as a whole at `now`, as the table says (a subquery for the claim)."""
+    key = Tenant.platform + "|" + Tenant.external_id
+    return select(Tenant.id).join(RatePause, RatePause.scope == key).where(RatePause.until > now)
 
 
 async def _upsert_later(session: AsyncSession, key: str, until: datetime) -> None:
