@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -87,6 +88,12 @@ class LimitedSlack:
     _workspaces: dict[str, Bucket] = field(default_factory=dict)
     _channels: dict[str, Bucket] = field(default_factory=dict)
     _ts: int = 0
+    everyone: asyncio.Event = field(default_factory=asyncio.Event)  # set once `_expected` channels have a post
+    _expected: int = 0
+
+    def expect(self, channels: int) -> None:
+        self._expected = channels
+        self.everyone.clear()
 
     async def start(self) -> str:
         app = web.Application()
@@ -131,6 +138,8 @@ class LimitedSlack:
             self._channels[channel] = Bucket(self.channel_rate, 1.0, 0.0, now)
         self.accepted[channel] += 1
         self.last_accepted = now
+        if len(self.accepted) >= self._expected:
+            self.everyone.set()
         self._ts += 1
         return web.json_response({"ok": True, "channel": channel, "ts": f"1700000000.{self._ts:06d}"})
 
@@ -296,8 +305,9 @@ async def run(server_url: str, slack: LimitedSlack, api_url: str, args: argparse
         due_monotonic = time.monotonic() + (due - datetime.now(UTC)).total_seconds()
         floor = args.members / args.workspace_rate
         deadline = due_monotonic + args.time_limit
-        while len(slack.accepted) < total and time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
+        slack.expect(total)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(slack.everyone.wait(), deadline - time.monotonic())
         await asyncio.sleep(3)  # anything sent twice arrives by now
         completion = slack.last_accepted - due_monotonic
         doubles = sum(1 for count in slack.accepted.values() if count > 1)
