@@ -15,9 +15,11 @@ workspace, not per client).
 For each replica count, on a database created for the run: W workspaces installed through OAuth, W x M members,
 one one-off nudge series per workspace DMing its members, due 2 s after the replicas are healthy. Prints the
 completion time (due instant to the last accepted post) against the floor, the 429s, double sends (a member with
-more than one accepted post), each process's peak RSS (VmHWM) and the load average before and after (the machine
-is shared: a busy machine stretches the completion time, never the floor). Targets: completion / floor <= 1.15
-with one replica; zero double sends with two.
+more than one accepted post), each process's peak RSS (VmHWM) against its idle RSS just before the due instant,
+and the load average before and after (the machine is shared: a busy machine stretches the completion time, never
+the floor). `--learnings 1000000` stores that many learnings first (the RSS target: 100,000 members, 1,000,000
+learnings, a 100,000-DM fan-out at most twice the idle RSS). Targets: completion / floor <= 1.15 with one replica;
+zero double sends with two; peak / idle RSS <= 2.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import asyncpg
 from aiohttp import ClientSession, web
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +240,21 @@ async def _workspace(connection: Any, team: str, members: int, now: datetime, du
     )
 
 
+async def _learnings(url: str, per_member: int) -> None:
+    """`per_member` learnings for every member, written by the server (the RSS target: nothing loads them whole)."""
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO learnings (tenant_id, member_id, text, language, created_at)"
+                " SELECT m.tenant_id, m.id, 'what I learned today, number ' || g, 'en', now()"
+                " FROM members m CROSS JOIN generate_series(1, :n) AS g"
+            ),
+            {"n": per_member},
+        )
+    await engine.dispose()
+
+
 async def _serve(url: str, api_url: str, concurrency: int) -> tuple[asyncio.subprocess.Process, int]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "NUDGE_"))}
     port = _free_port()
@@ -290,7 +307,12 @@ async def run(server_url: str, slack: LimitedSlack, api_url: str, args: argparse
     url = await _fresh_database(server_url, f"learnbot_scale_{replicas}")
     started = time.monotonic()
     await _populate(url, slack, args.workspaces, args.members)
-    print(f"  stored {args.workspaces} workspaces x {args.members} members in {time.monotonic() - started:.0f} s")
+    if args.learnings:
+        await _learnings(url, args.learnings // total)
+    print(
+        f"  stored {args.workspaces} workspaces x {args.members} members, {args.learnings // total * total} learnings"
+        f" in {time.monotonic() - started:.0f} s"
+    )
     processes = [await _serve(url, api_url, args.concurrency) for _ in range(replicas)]
     try:
         for process, port in processes:
@@ -338,6 +360,7 @@ async def main() -> None:
     parser.add_argument("--channel-rate", type=float, default=1.0, help="posts a second per channel")
     parser.add_argument("--replicas", default="1,2", help="replica counts to run, comma-separated")
     parser.add_argument("--concurrency", type=int, default=10, help="NUDGE_CONCURRENCY of each replica")
+    parser.add_argument("--learnings", type=int, default=0, help="learnings to store, spread over the members")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds after the due instant to give up")
     args = parser.parse_args()
     slack = LimitedSlack(args.workspace_rate, args.channel_rate)
