@@ -15,7 +15,7 @@ from alembic import op
 import bot.db.base
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
