@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from bot import learning_personal_data
 from bot.commands import help as help_commands
 from bot.commands import profile
 from bot.commands.learning import LearningCommands
@@ -21,6 +22,7 @@ def install_learning_log(bot: LearnBot, learning_log: LearningLog) -> None:
     learning_commands = LearningCommands(learning_log)
     learning_commands.register(bot)
     LearningForm(learning_log, learning_commands).register(bot)
+    bot.personal_data.register(learning_personal_data.CONTRACT)
 
 
 def core_features(learning_log: LearningLog) -> list[Callable[[LearnBot], None]]:

@@ -11,6 +11,7 @@ from bot.directory import member_timezone
 from bot.learning_log import PAGE_SIZE, LearningLog, LearningPage
 from bot.learning_search import MAX_COUNTED
 from bot.model import Block, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
+from bot.privacy.rows import is_former_colleague
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
@@ -106,7 +107,10 @@ class LearningCommands:
         zone = member_timezone(turn.member)
         blocks: list[Block] = [Header(title)]
         for learning in result.items:
-            author = learning.author.display_name or turn.t("learnings.someone")
+            if is_former_colleague(learning.author):
+                author = turn.t("learnings.former_colleague")
+            else:
+                author = learning.author.display_name or turn.t("learnings.someone")
             when = learning.created_at.astimezone(zone).strftime("%Y-%m-%d")
             blocks.append(Text(_snippet(learning.text)))
             blocks.append(Context(turn.t("learnings.byline", author=author, date=when, id=learning.id)))

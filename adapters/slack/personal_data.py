@@ -1,0 +1,58 @@
+"""The Slack adapter's personal-data contract. Installations hold no member text, but they do hold the installing
+member's Slack user id (and a user token when one was granted): forget-me blanks those and keeps the bot's
+token, so the workspace keeps working. Pending forms name nobody and expire after a week."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, Table, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.slack.store_tables import INSTALLATIONS_TABLE, PENDING_FORMS_TABLE, slack_metadata
+from bot.db.models import Member, Tenant
+from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
+from bot.privacy.rows import rows
+
+PLATFORM = "slack"
+_METADATA: MetaData = slack_metadata()
+_INSTALLATIONS: Table = _METADATA.tables[INSTALLATIONS_TABLE]
+_SECRET_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+
+async def _team(session: AsyncSession, member: Member) -> str | None:
+    tenant = await session.get(Tenant, member.tenant_id)
+    return tenant.external_id if tenant is not None and tenant.platform == PLATFORM else None
+
+
+async def export(session: AsyncSession, member: Member) -> dict[str, Rows]:
+    team = await _team(session, member)
+    if team is None:
+        return {}
+    found = await rows(
+        session,
+        _INSTALLATIONS,
+        (_INSTALLATIONS.c.team_id == team) & (_INSTALLATIONS.c.user_id == member.platform_user_id),
+    )
+    # Tokens are credentials of the workspace, not data about the member: never handed out.
+    return {INSTALLATIONS_TABLE: [{k: v for k, v in row.items() if k not in _SECRET_COLUMNS} for row in found]}
+
+
+async def erase(session: AsyncSession, member: Member, policy: ErasePolicy) -> None:
+    team = await _team(session, member)
+    if team is None:
+        return
+    await session.execute(
+        update(_INSTALLATIONS)
+        .where(_INSTALLATIONS.c.team_id == team, _INSTALLATIONS.c.user_id == member.platform_user_id)
+        .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None, user_token_expires_at=None)
+    )
+
+
+CONTRACT = PersonalDataContract(
+    feature="slack",
+    tables=(
+        TableUse(INSTALLATIONS_TABLE, ("user_id",), "anonymise"),
+        TableUse(PENDING_FORMS_TABLE, (), "keep-unlinked"),
+    ),
+    export=export,
+    erase=erase,
+)
