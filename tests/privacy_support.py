@@ -6,10 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.app import App
+from adapters.slack.store_tables import INSTALLATIONS_TABLE, slack_metadata
 from bot.clock import ManualClock
 from bot.conversations.audiences import Audience
 from bot.conversations.kinds import Window
@@ -112,4 +113,18 @@ async def busy_team(app: App, clock: ManualClock) -> None:
     clock.advance(timedelta(days=1))
     await engine.tick()  # the nudge round and the short anonymous round close
     await say(app.bot, "streak", who="zelda", where=dm("zelda"))
+    async with app.sessions() as session:  # she installed the Slack app once, granting a user token
+        await session.execute(
+            insert(slack_metadata().tables[INSTALLATIONS_TABLE]).values(
+                client_id="1.2",
+                app_id="A1",
+                team_id="T1",
+                bot_token="xoxb-1",
+                user_id="U-zelda",
+                user_token="xoxp-zelda",
+                is_enterprise_install=False,
+                installed_at=clock.now(),
+            )
+        )
+        await session.commit()
     await say(app.bot, "hello again", who="zelda", where=ROOM)

@@ -38,8 +38,11 @@ async def test_forget_me_keeping_learnings_leaves_no_trace_and_counts_unchanged(
     done = await press(app.bot, "privacy.forget:keep", value, who="zelda", where=dm("zelda"))
     assert "reference" in all_text(done)
 
-    assert traces(await dump(app), zelda, "U-zelda", "Zelda") == []
+    after = await dump(app)
+    assert traces(after, zelda, "U-zelda", "Zelda") == []
     assert await counts(app) == before  # the team's counts are unchanged
+    [installation] = after["slack_installations"]  # the workspace keeps working; her user token is gone
+    assert (installation["bot_token"], installation["user_token"]) == ("xoxb-1", None)
     # Her learning stays for the team, without author.
     found = all_text(await say(app.bot, "learnings standups", who="bo"))
     assert "Short standups need a clear owner" in found and "a former colleague" in found
@@ -75,9 +78,8 @@ async def test_cancel_and_channel_leave_everything(app: App, clock: ManualClock)
     clock.set(MONDAY_0600)
     adapter_for(app)
     await say(app.bot, "learned Something #x", who="zelda")
-    assert "direct message" in all_text(await say(app.bot, "forget me", who="zelda"))  # not in a channel
-    value = button_value(await say(app.bot, "forget me", who="zelda", where=dm("zelda")), "privacy.forget:cancel")
-    cancelled = await press(app.bot, "privacy.forget:cancel", value, who="zelda", where=dm("zelda"))
+    value = button_value(await say(app.bot, "forget me", who="zelda"), "privacy.forget:cancel")  # in the channel
+    cancelled = await press(app.bot, "privacy.forget:cancel", value, who="zelda")
     assert "Nothing was erased" in all_text(cancelled)
     async with app.sessions() as session:
         assert (await session.scalars(select(Member).where(Member.platform_user_id == "U-zelda"))).one()

@@ -162,8 +162,9 @@ class ConsoleAdapter:
         path = folder / Path(file.name).name
         path.write_bytes(file.content)
         self.saved_files.append(path)
-        text = f"{file.title}: {path}"
-        return self.show(conversation, OutboundMessage.plain(text), proactive=False, replaces=None)
+        sent = self.show(conversation, OutboundMessage.plain(file.title + ":"), proactive=False, replaces=None)
+        self._write(f"{path}\n\n")  # unwrapped, so it can be copied whole
+        return sent
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         return ConversationRef(PLATFORM, user.tenant, direct_id(user.id), ConversationKind.DIRECT, name=user.name)

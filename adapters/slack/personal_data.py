@@ -4,45 +4,42 @@ token, so the workspace keeps working. Pending forms name nobody and expire afte
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, Table, update
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, MetaData, Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.slack.store_tables import INSTALLATIONS_TABLE, PENDING_FORMS_TABLE, slack_metadata
-from bot.db.models import Member, Tenant
 from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
 from bot.privacy.rows import rows
 
-PLATFORM = "slack"
 _METADATA: MetaData = slack_metadata()
 _INSTALLATIONS: Table = _METADATA.tables[INSTALLATIONS_TABLE]
 _SECRET_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 
-async def _team(session: AsyncSession, member: Member) -> str | None:
-    tenant = await session.get(Tenant, member.tenant_id)
-    return tenant.external_id if tenant is not None and tenant.platform == PLATFORM else None
+class _Member(Protocol):
+    """What the contract needs of a member: an adapter reads no core table."""
+
+    @property
+    def platform_user_id(self) -> str: ...
 
 
-async def export(session: AsyncSession, member: Member) -> dict[str, Rows]:
-    team = await _team(session, member)
-    if team is None:
-        return {}
-    found = await rows(
-        session,
-        _INSTALLATIONS,
-        (_INSTALLATIONS.c.team_id == team) & (_INSTALLATIONS.c.user_id == member.platform_user_id),
-    )
+def _installed_by(member: _Member) -> ColumnElement[bool]:
+    # Slack user ids (U…, W… on Enterprise Grid) are never a Teams or terminal member's id.
+    return _INSTALLATIONS.c.user_id == member.platform_user_id
+
+
+async def export(session: AsyncSession, member: _Member) -> dict[str, Rows]:
+    found = await rows(session, _INSTALLATIONS, _installed_by(member))
     # Tokens are credentials of the workspace, not data about the member: never handed out.
     return {INSTALLATIONS_TABLE: [{k: v for k, v in row.items() if k not in _SECRET_COLUMNS} for row in found]}
 
 
-async def erase(session: AsyncSession, member: Member, policy: ErasePolicy) -> None:
-    team = await _team(session, member)
-    if team is None:
-        return
+async def erase(session: AsyncSession, member: _Member, policy: ErasePolicy) -> None:
     await session.execute(
         update(_INSTALLATIONS)
-        .where(_INSTALLATIONS.c.team_id == team, _INSTALLATIONS.c.user_id == member.platform_user_id)
+        .where(_installed_by(member))
         .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None, user_token_expires_at=None)
     )
 

@@ -8,8 +8,8 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.commands.spec import Args, CommandSpec, Place
-from bot.model import Button, Buttons, InboundAction, OutboundFile, OutboundMessage, Text
+from bot.commands.spec import Args, CommandSpec
+from bot.model import Button, Buttons, ConversationKind, InboundAction, OutboundFile, OutboundMessage, Text
 from bot.ports import DeliveryError
 from bot.privacy.contract import ErasePolicy, PersonalData
 from bot.privacy.service import export_document, forget
@@ -41,11 +41,15 @@ class PrivacyCommands:
         document = await export_document(turn.session, self._personal_data, turn.member, turn.now, by="self")
         content = json.dumps(document, ensure_ascii=False, indent=2).encode()
         file = OutboundFile(f"learnbot-export-{turn.now:%Y-%m-%d}.json", content, turn.t("privacy.export_title"))
-        where, failed = turn.where, OutboundMessage.plain(turn.t("privacy.export_failed"), private=True)
+        user, where = turn.user, turn.where
+        failed = OutboundMessage.plain(turn.t("privacy.export_failed"), private=True)
+        bot = self._bot
 
         async def send() -> None:
             try:
-                await notifier.send_file(where, file)
+                # The file goes to the member's 1:1 chat, wherever they asked: nobody else sees it.
+                direct = where if where.kind is ConversationKind.DIRECT else await bot.reach(user)
+                await notifier.send_file(direct, file)
             except DeliveryError as error:
                 log.warning("could not send an export file: %s", error.reason)
                 await notifier.send(where, replace(failed, language=turn.language))
@@ -80,6 +84,6 @@ class PrivacyCommands:
 
     def register(self, bot: LearnBot) -> None:
         bot.command(CommandSpec("privacy", self.explain, priority=80))
-        bot.command(CommandSpec("export", self.export, place=Place.DIRECT, priority=81))
-        bot.command(CommandSpec("forget", self.ask_forget, place=Place.DIRECT, priority=82))
+        bot.command(CommandSpec("export", self.export, priority=81))
+        bot.command(CommandSpec("forget", self.ask_forget, priority=82))
         bot.action(FORGET, self.confirmed)
