@@ -1,0 +1,32 @@
+"""Privacy through Teams activities: export me arrives in the 1:1 chat as a file attachment on the fake Bot
+Connector."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from tests.teams.conftest import Rig, until
+
+
+async def test_export_me_is_a_file_attachment_in_the_personal_chat(rig: Rig) -> None:
+    await rig.post(rig.activity("personal_message"))  # "learned Git bisect …"
+    assert (await rig.post(rig.activity("personal_message", id="activity-2", text="export me"))).status == 201
+
+    def files() -> list[dict[str, object]]:
+        return [
+            attachment
+            for call in rig.connector.sends
+            for attachment in call.body.get("attachments") or []
+            if attachment.get("contentType") == "application/json"
+        ]
+
+    await until(lambda: bool(files()))
+    [attachment] = files()
+    [call] = [call for call in rig.connector.sends if attachment in (call.body.get("attachments") or [])]
+    assert call.conversation == "a:1personal-anna"
+    url = str(attachment["contentUrl"])
+    assert url.startswith("data:application/json;base64,") and str(attachment["name"]).endswith(".json")
+    document = json.loads(base64.b64decode(url.split(",", 1)[1]))
+    assert document["member"]["display_name"] == "Anna Hansen"
+    assert document["tables"]["learnings"][0]["text"].startswith("Git bisect")
