@@ -96,3 +96,16 @@ async def test_export_in_the_terminal_is_a_file_path(app: App, clock: ManualCloc
 async def test_export_where_no_file_can_be_sent_says_so(app: App, clock: ManualClock) -> None:
     reply = all_text(await say(app.bot, "export me", who="zelda", where=dm("zelda")))  # no adapter registered
     assert "learnbot privacy export" in reply
+
+
+async def test_privacy_explains_in_the_members_language_and_the_readme_says_the_same(app: App) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for words, language in (("privacy", "en"), ("privatliv", "da"), ("integritet", "sv")):
+        await say(app.bot, f"language {language}", who="zelda")
+        [told] = await say(app.bot, words, who="zelda")
+        expected = app.catalog.translator(language)("privacy.explain", days=365, k=5)
+        assert told.text == expected and told.private
+        quoted = "\n".join("> " + line if line else ">" for line in expected.split("\n"))
+        assert quoted in readme, f"README lacks the {language} privacy text"
