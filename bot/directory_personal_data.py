@@ -5,23 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Conversation, ConversationMember, Member
+from bot.db.models import Conversation, ConversationMember, Learning, Member
 from bot.model import ConversationKind
+from bot.people.tables import MemberSettings
 from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
 from bot.privacy.rows import rows
 
 
 async def direct_conversation_ids(session: AsyncSession, member: Member) -> list[int]:
-    """The member's 1:1 conversations with the bot (their ids name the member on the platform)."""
-    query = (
-        select(Conversation.id)
-        .join(ConversationMember, ConversationMember.conversation_id == Conversation.id)
-        .where(ConversationMember.member_id == member.id, Conversation.kind == ConversationKind.DIRECT.value)
+    """The member's 1:1 conversations with the bot (their ids name the member on the platform): linked to them,
+    stored as their DM, where they logged a learning, or holding them in the platform reference (Teams)."""
+    linked = select(ConversationMember.conversation_id).where(ConversationMember.member_id == member.id)
+    settings = select(MemberSettings.direct_conversation_id).where(MemberSettings.member_id == member.id)
+    logged = select(Learning.conversation_id).where(Learning.member_id == member.id)
+    direct = (Conversation.tenant_id == member.tenant_id) & (Conversation.kind == ConversationKind.DIRECT.value)
+    tied = select(Conversation.id).where(
+        direct, or_(Conversation.id.in_(linked), Conversation.id.in_(settings), Conversation.id.in_(logged))
     )
-    return list(await session.scalars(query))
+    needles = _needles(member)
+    referenced = [
+        conversation.id
+        for conversation in await session.scalars(select(Conversation).where(direct))
+        if _mentions(conversation.reference, needles)
+    ]
+    return sorted({*referenced, *await session.scalars(tied)})
 
 
 def scrub(value: Any, needles: set[str]) -> Any:
@@ -65,8 +75,13 @@ async def erase(session: AsyncSession, member: Member, policy: ErasePolicy) -> N
     direct = await direct_conversation_ids(session, member)
     needles = _needles(member)
     for conversation in await session.scalars(select(Conversation).where(Conversation.tenant_id == member.tenant_id)):
-        if conversation.id not in direct and _mentions(conversation.reference, needles):
+        if conversation.id in direct:
+            continue
+        if _mentions(conversation.reference, needles):
             conversation.reference = scrub(conversation.reference, needles) or {}
+        if conversation.kind == ConversationKind.DIRECT.value and conversation.name in needles:
+            # A 1:1 chat shown by the member's name but not tied to them (or to a namesake): the name goes.
+            conversation.name = None
     await session.execute(delete(ConversationMember).where(ConversationMember.member_id == member.id))
     if direct:
         await session.execute(delete(Conversation).where(Conversation.id.in_(direct)))

@@ -123,7 +123,7 @@ async def busy_team(app: App, clock: ManualClock) -> None:
                 user_id="U-zelda",
                 user_token="xoxp-zelda",
                 is_enterprise_install=False,
-                installed_at=clock.now(),
+                installed_at=clock.now().replace(tzinfo=None),  # slack_sdk stores naive UTC
             )
         )
         await session.commit()
