@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.privacy.k_anonymity import MINIMUM_K, Group, Shown, Withheld, apply, by_key, single
+from bot.catalog import Catalog
+from bot.privacy.k_anonymity import MINIMUM_K, Group, Rule, Shown, Withheld, apply, by_key, reason_key, single
 
 
 def people(*ids: int) -> frozenset[int]:
@@ -52,3 +53,18 @@ def test_no_shown_figure_or_nested_difference_is_about_fewer_than_k(sets: list[f
         for other in shown:
             if group.people < other.people:
                 assert len(other.people - group.people) >= MINIMUM_K
+
+
+def test_a_withheld_figure_says_why_in_every_language() -> None:
+    catalog = Catalog.load()
+    rule = Rule(k=6)
+    withheld = rule.single(range(4), 2)
+    assert isinstance(withheld, Withheld)
+    for language in ("en", "da", "sv"):
+        said = catalog.translator(language)(reason_key(withheld), k=withheld.k)
+        assert "6" in said and "{" not in said
+    nested = rule.apply([Group("all", people(*range(10)), 1), Group("some", people(*range(7)), 1)])
+    assert isinstance(nested[1], Withheld) and nested[1].reason == "difference_too_few"
+    assert "6" in catalog.translator("en")(reason_key(nested[1]), k=6)
+    with pytest.raises(ValueError):
+        Rule(k=3)

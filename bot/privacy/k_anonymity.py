@@ -76,5 +76,26 @@ def single(people: Iterable[Hashable], value: Value, k: int | None = None) -> Sh
     return apply([Group("figure", frozenset(people), value)], k)[0]
 
 
+def reason_key(withheld: Withheld) -> str:
+    """The catalog key that says why a figure is withheld (parameter: k)."""
+    return f"privacy.withheld_{withheld.reason}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The rule with the team's K (the K_ANONYMITY setting), created once in the composition root."""
+
+    k: int = MINIMUM_K
+
+    def __post_init__(self) -> None:
+        threshold(self.k)
+
+    def apply(self, groups: Sequence[Group[Value]]) -> list[Shown[Value] | Withheld]:
+        return apply(groups, self.k)
+
+    def single(self, people: Iterable[Hashable], value: Value) -> Shown[Value] | Withheld:
+        return single(people, value, self.k)
+
+
 def by_key(results: Sequence[Shown[Value] | Withheld]) -> Mapping[str, Shown[Value] | Withheld]:
     return {result.key: result for result in results}
