@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, MetaData, Table, update
+from sqlalchemy import ColumnElement, MetaData, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.slack.pending_forms import KEEP_FOR
 from adapters.slack.store_tables import INSTALLATIONS_TABLE, PENDING_FORMS_TABLE, slack_metadata
 from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
 from bot.privacy.rows import rows
 
 _METADATA: MetaData = slack_metadata()
 _INSTALLATIONS: Table = _METADATA.tables[INSTALLATIONS_TABLE]
+_PENDING_FORMS: Table = _METADATA.tables[PENDING_FORMS_TABLE]
 _SECRET_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 
@@ -44,6 +46,14 @@ async def erase(session: AsyncSession, member: _Member, policy: ErasePolicy) -> 
     )
 
 
+async def unlinked(session: AsyncSession, member: _Member) -> list[str]:
+    """Forms waiting behind a button name nobody, but may hold text someone was about to save."""
+    waiting = await session.scalar(select(func.count()).select_from(_PENDING_FORMS)) or 0
+    if not waiting:
+        return []
+    return [f"{waiting} Slack forms waiting for a button press (deleted after {KEEP_FOR.days} days), tied to no one"]
+
+
 CONTRACT = PersonalDataContract(
     feature="slack",
     tables=(
@@ -52,4 +62,5 @@ CONTRACT = PersonalDataContract(
     ),
     export=export,
     erase=erase,
+    unlinked=unlinked,
 )

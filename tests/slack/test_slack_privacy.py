@@ -55,3 +55,23 @@ async def test_forget_me_after_the_button_erases_the_member(slack: SlackRig) -> 
     assert [row["text"] for row in tables["learnings"]] == ["Feature flags need an owner #deploy"]
     async with slack.app.sessions() as session:
         assert [m.platform_user_id for m in await session.scalars(select(Member))] == ["~former-colleague"]
+
+
+async def test_pending_forms_are_listed_as_what_cannot_be_tied_back(slack: SlackRig) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from adapters.slack.personal_data import CONTRACT
+    from adapters.slack.store_tables import PENDING_FORMS_TABLE, slack_metadata
+
+    await slack.command("/learned", "Feature flags need an owner #deploy")
+    await slack.api.wait_for("response_url:r1")
+    async with slack.app.sessions() as session:
+        member = (await session.scalars(select(Member))).one()
+        assert CONTRACT.unlinked is not None
+        assert await CONTRACT.unlinked(session, member) == []
+        table = slack_metadata().tables[PENDING_FORMS_TABLE]
+        await session.execute(insert(table).values(token="t1", form={}, created_at=datetime.now(UTC)))
+        [said] = await CONTRACT.unlinked(session, member)
+    assert said.startswith("1 Slack forms waiting") and "7 days" in said
