@@ -73,9 +73,6 @@ class App:
         self.timekeeper.add_housekeeping(
             "platform-events", self.housekeeping, every_seconds=self.conversations.config.housekeeping_seconds
         )
-        self.timekeeper.add_housekeeping(
-            "retention", self.apply_retention, every_seconds=self.conversations.config.housekeeping_seconds
-        )
         self.conversations.on_change(self.timekeeper.notice)
 
     async def start(self) -> None:
@@ -87,10 +84,12 @@ class App:
         await self.timekeeper.stop()
 
     async def housekeeping(self) -> None:
-        """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small."""
+        """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small; raw
+        answers past RETENTION_DAYS."""
         dropped = await forget_before(self.sessions, self.clock.now())
         if dropped:
             log.info("forgot %d processed platform event ids", dropped)
+        await self.apply_retention()
 
     async def apply_retention(self) -> None:
         """Raw answers and notes past RETENTION_DAYS are emptied (counts stay)."""

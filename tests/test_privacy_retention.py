@@ -49,7 +49,7 @@ async def test_answers_older_than_the_setting_are_emptied_newer_kept(settings: S
         await _answer_at(app, clock, NOW - timedelta(days=31), "old")
         await _answer_at(app, clock, NOW - timedelta(days=29), "recent")
         clock.set(NOW)
-        await app.apply_retention()  # the housekeeping job the time-keeper runs
+        await app.housekeeping()  # the job the time-keeper runs
         async with app.sessions() as session:
             answers = [row.answers for row in await session.scalars(select(Response).order_by(Response.id))]
             entries = await audit.entries(session)
