@@ -17,7 +17,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import learning, nudges
+from adapters.slack import personal_data as slack_personal_data
+from bot import learning, nudges, privacy
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -33,6 +34,7 @@ from bot.membership import Membership
 from bot.metrics import Metrics
 from bot.people.reach import Reach
 from bot.ports import Notifier
+from bot.privacy.service import Retention
 from bot.settings import Settings
 from bot.timekeeper import TimeKeeper
 
@@ -57,6 +59,7 @@ class App:
     membership: Membership
     reach: Reach
     metrics: Metrics
+    retention: Retention
     timekeeper: TimeKeeper = field(init=False)
     _head: str | None = field(default=None, init=False, repr=False)
 
@@ -81,10 +84,18 @@ class App:
         await self.timekeeper.stop()
 
     async def housekeeping(self) -> None:
-        """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small."""
+        """One pass of cleanup: platform event ids past the retry window, so the dedupe table stays small; raw
+        answers past RETENTION_DAYS."""
         dropped = await forget_before(self.sessions, self.clock.now())
         if dropped:
             log.info("forgot %d processed platform event ids", dropped)
+        await self.apply_retention()
+
+    async def apply_retention(self) -> None:
+        """Raw answers and notes past RETENTION_DAYS are emptied (counts stay)."""
+        emptied = await self.retention.run(self.clock.now())
+        if emptied:
+            log.info("retention emptied %d rows older than %d days", emptied, self.retention.days)
 
     async def migrations_at_head(self) -> tuple[str | None, str | None]:
         """The database's revision and the code's newest (equal when the schema is up to date). Cheap enough for a
@@ -138,7 +149,10 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(learning.install, engine=conversations, log=learning_log),
         conversations.register,
         partial(nudges.install, engine=conversations),
+        partial(privacy.install, retention_days=settings.retention_days, k=settings.k_anonymity),
     ]
+    # The Slack tables exist in every database (the migrations create them), so their contract always applies.
+    bot.personal_data.register(slack_personal_data.CONTRACT)
     for install in features:
         install(bot)
     return App(
@@ -154,6 +168,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         bot.membership,
         bot.direct_reach,
         metrics,
+        Retention(sessions, bot.personal_data, settings.retention_days),
     )
 
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters import cli_learnings as learning_files
+from adapters import cli_privacy
 from adapters.app import SchemaOutOfDate, build_app
 from adapters.logs import configure as configure_logging
 from adapters.web import HalfConfigured, WebPlatform
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         "migrations, Slack (auth.test against SLACK_API_URL) and Teams. Exits 1 when something needs fixing.",
     )
     learning_files.add_commands(commands)
+    cli_privacy.add_commands(commands)
     return parser
 
 
@@ -266,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(level, settings.log_format)
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package, "doctor": _doctor}
     runners.update(learning_files.RUNNERS)
+    runners.update(cli_privacy.RUNNERS)
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:

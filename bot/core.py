@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import directory_personal_data
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.commands.book import CommandBook, Empty, Matched, TooLong, Unknown
@@ -34,8 +35,10 @@ from bot.model import (
     Text,
     UserRef,
 )
+from bot.people import personal_data as people_personal_data
 from bot.people.reach import Reach
 from bot.ports import Notifier
+from bot.privacy.contract import PersonalData
 from bot.private_replies import PrivateReplies
 from bot.roles.access import apply_platform_role, first_member_becomes_admin
 from bot.turn import ActionHandler, MessageInterceptor, ReplyAwaited, Turn, UsageError
@@ -86,6 +89,10 @@ class LearnBot:
         self._actions: dict[str, ActionHandler] = {AS_ANSWER: self._as_answer, AS_COMMAND: self._as_command}
         self._interceptors: list[_Interceptor] = []
         self.home = Home()
+        # Every feature's personal-data contract; the directory's and people's come first, so erasure ends there.
+        self.personal_data = PersonalData()
+        self.personal_data.register(directory_personal_data.CONTRACT)
+        self.personal_data.register(people_personal_data.CONTRACT)
         self.direct_reach = Reach(sessions, directory, notifier, clock)
         self.membership = Membership(sessions, directory, catalog, clock, notifier, self.direct_reach)
         self._private = PrivateReplies(notifier, self.membership, catalog, directory.default_language)

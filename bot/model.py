@@ -204,6 +204,16 @@ Block = Header | Text | Fields | Buttons | Form | Context | Divider
 
 
 @dataclass(frozen=True)
+class OutboundFile:
+    """A file for one conversation (an export, a chart): its name, bytes, media type and a title to show."""
+
+    name: str
+    content: bytes
+    title: str
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """One message from the bot. `text` is the plain-text fallback (notifications, screen readers)."""
 

@@ -15,6 +15,7 @@ from bot.model import (
     ConversationRef,
     InboundAction,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     Profile,
     RosterEntry,
@@ -106,6 +107,10 @@ class ChatAdapter(Protocol):
 
     async def open_direct(self, user: UserRef) -> ConversationRef: ...
 
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """Post a file into `conversation` (Slack: external upload; Teams: an attachment; terminal: a path)."""
+        ...
+
     async def fetch_profile(self, user: UserRef) -> Profile | None: ...
 
 
@@ -149,6 +154,9 @@ class Notifier:
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         return await self.adapter_for(user.platform).open_direct(user)
+
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        return await self.adapter_for(conversation.platform).send_file(conversation, file)
 
     async def fetch_profile(self, user: UserRef) -> Profile | None:
         if not self.has(user.platform):

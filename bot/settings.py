@@ -86,6 +86,12 @@ class Settings(BaseSettings):
 
     # Nudge engine
     nudge_tick_seconds: float = Field(default=10.0, gt=0, description="How often due nudges are looked for")
+    retention_days: int = Field(
+        default=365, ge=1, description="Raw answers and notes older than this many days are deleted (counts stay)"
+    )
+    k_anonymity: int = Field(
+        default=5, ge=5, description="No figure for a manager about fewer people than this (5 or more)"
+    )
     nudge_grace_minutes: float = Field(
         default=120, ge=0, description="A run missed while learnbot was down is still sent within this"
     )

@@ -13,6 +13,7 @@ from bot.db import models  # noqa: F401  (registers every table on Base.metadata
 from bot.db.base import Base
 from bot.learning import tables as learning_tables  # noqa: F401  (registers the learning log's tables)
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
+from bot.privacy import audit as privacy_audit  # noqa: F401  (registers the privacy audit trail)
 
 
 def target_metadata() -> list[MetaData]:

@@ -13,6 +13,7 @@ from bot.model import (
     ConversationRef,
     InboundAction,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     Profile,
     SentRef,
@@ -38,6 +39,7 @@ class RecordingAdapter:
     sent: list[tuple[ConversationRef, OutboundMessage]] = field(default_factory=list)
     updated: list[tuple[SentRef, OutboundMessage]] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
+    files: list[tuple[ConversationRef, OutboundFile]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def stop(self) -> None:
@@ -49,6 +51,10 @@ class RecordingAdapter:
 
     async def update(self, sent: SentRef, message: OutboundMessage) -> None:
         self.updated.append((sent, message))
+
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        self.files.append((conversation, file))
+        return SentRef(conversation, f"f{next(self._ids)}")
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         return ConversationRef(self.platform, user.tenant, f"D-{user.id}", ConversationKind.DIRECT, name=user.name)

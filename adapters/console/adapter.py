@@ -9,7 +9,9 @@ pressable until its message is replaced, and a direct message for a member other
 from __future__ import annotations
 
 import itertools
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.render import Style, render
@@ -19,6 +21,7 @@ from bot.model import (
     ConversationKind,
     ConversationRef,
     Form,
+    OutboundFile,
     OutboundMessage,
     Profile,
     SentRef,
@@ -68,6 +71,9 @@ class ConsoleAdapter:
         self.buttons: dict[int, tuple[Button, SentRef]] = {}
         self.messages: dict[str, Shown] = {}
         self.forms: list[PendingForm] = []
+        # Where sent files are written (a temporary folder unless set).
+        self.files_folder: Path | None = None
+        self.saved_files: list[Path] = []
 
     async def stop(self) -> None:
         """Nothing to disconnect."""
@@ -148,6 +154,17 @@ class ConsoleAdapter:
 
     async def update(self, sent: SentRef, message: OutboundMessage) -> None:
         self.show(sent.conversation, message, proactive=False, replaces=sent)
+
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """The terminal has no attachments: the file is written under the files folder and its path shown."""
+        folder = self.files_folder or Path(tempfile.gettempdir()) / "learnbot-files"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(file.name).name
+        path.write_bytes(file.content)
+        self.saved_files.append(path)
+        sent = self.show(conversation, OutboundMessage.plain(file.title + ":"), proactive=False, replaces=None)
+        self._write(f"{path}\n\n")  # unwrapped, so it can be copied whole
+        return sent
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         return ConversationRef(PLATFORM, user.tenant, direct_id(user.id), ConversationKind.DIRECT, name=user.name)

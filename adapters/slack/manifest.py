@@ -25,6 +25,7 @@ BOT_SCOPES: dict[str, str] = {
     "users:read": "display name, time zone, locale and admin flag (users.info, user_change)",
     "channels:read": "a public channel's members for DM nudges (conversations.members, member_joined_channel)",
     "groups:read": "the same in private channels the bot was invited to",
+    "files:write": "send a member their data export (export me) as a file in their DM",
 }
 BOT_EVENTS = (
     "app_home_opened",

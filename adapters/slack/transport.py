@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -16,7 +18,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.slack import render, translate
 from adapters.slack.tokens import TokenSource
 from adapters.slack.translate import PLATFORM
-from bot.model import ConversationKind, ConversationRef, OutboundMessage, Profile, SentRef, UserRef
+from bot.model import ConversationKind, ConversationRef, OutboundFile, OutboundMessage, Profile, SentRef, UserRef
 from bot.ports import Capabilities, DeliveryError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,28 @@ class SlackAdapter:
         await self.call(
             sent.conversation.tenant, "chat.update", channel=sent.conversation.id, ts=sent.id, **render.message(message)
         )
+
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """Slack's external upload: ask for an upload URL, POST the bytes there, then share it in the channel."""
+        ticket = await self.call(
+            conversation.tenant, "files.getUploadURLExternal", filename=file.name, length=len(file.content)
+        )
+        upload_url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+        if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")) or not file_id:
+            raise DeliveryError("files.getUploadURLExternal: no upload URL", permanent=True)
+        try:
+            async with aiohttp.ClientSession() as http, http.post(upload_url, data=file.content) as response:
+                if response.status >= 300:
+                    raise DeliveryError(f"file upload: HTTP {response.status}", permanent=response.status < 500)
+        except aiohttp.ClientError as error:
+            raise DeliveryError(f"file upload: {type(error).__name__}") from error
+        await self.call(
+            conversation.tenant,
+            "files.completeUploadExternal",
+            files=json.dumps([{"id": file_id, "title": file.title}]),
+            channel_id=conversation.id,
+        )
+        return SentRef(conversation, file_id)
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         response = await self.call(user.tenant, "conversations.open", users=user.id)

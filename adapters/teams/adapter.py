@@ -6,6 +6,7 @@ never heard from are created with `create_conversation`. Replies within a turn u
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,7 +35,16 @@ from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
-from bot.model import ConversationKind, ConversationRef, JsonObject, OutboundMessage, Profile, SentRef, UserRef
+from bot.model import (
+    ConversationKind,
+    ConversationRef,
+    JsonObject,
+    OutboundFile,
+    OutboundMessage,
+    Profile,
+    SentRef,
+    UserRef,
+)
 from bot.ports import Capabilities, DeliveryError
 from bot.settings import Settings
 
@@ -244,6 +254,27 @@ class TeamsAdapter:
             await self.update_in_turn(context, sent.conversation.tenant, sent.id, render(message)[0])
 
         await self._continue(self._reference(sent.conversation), logic)
+
+    async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """The file as an inline attachment (a base64 data URL) on a message saying what it is."""
+        ids: list[str] = []
+        data = base64.b64encode(file.content).decode()
+        attachment = {
+            "contentType": file.media_type,
+            "contentUrl": f"data:{file.media_type};base64,{data}",
+            "name": file.name,
+        }
+        payload = {"type": "message", "text": file.title, "attachments": [attachment]}
+
+        async def logic(context: TurnContext) -> None:
+            activity = Activity().deserialize(payload)
+            response = await self.delivery.call(
+                conversation.tenant, context.activity.conversation.id, partial(self._post, context, activity)
+            )
+            ids.append(response.id if response is not None and response.id else "")
+
+        await self._continue(self._reference(conversation), logic)
+        return SentRef(conversation, ids[0] if ids else "")
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         """Create (or get back: Teams answers with the existing one) the 1:1 chat of the bot and `user`."""

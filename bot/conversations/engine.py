@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog, Translator
 from bot.clock import Clock
+from bot.conversations import personal_data
 from bot.conversations.answers import Answers
 from bot.conversations.config import EngineConfig
 from bot.conversations.dispatcher import DeliveryReport, Dispatcher, Sleep
@@ -100,6 +101,7 @@ class ConversationEngine:
     def register(self, bot: LearnBot, *, action_aliases: dict[str, str] | None = None) -> None:
         """Add the answer actions and the reply interceptor to a LearnBot."""
         self.answers.register(bot, aliases=action_aliases)
+        bot.personal_data.register(personal_data.CONTRACT)
 
     async def tick(self) -> TickReport:
         """Plan due rounds, reminders and closings at the clock's now, and send everything due. Sending starts

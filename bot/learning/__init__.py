@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
-from bot.learning import resurfacing
+from bot.learning import personal_data, resurfacing
 from bot.learning.commands import LearningCommands
 from bot.learning.form import LearningForm
 from bot.learning.home import ORDER, LearningHome
@@ -14,10 +14,12 @@ from bot.learning.log import LearningLog
 
 
 def install(bot: LearnBot, engine: ConversationEngine, log: LearningLog) -> LearningLog:
-    """The learning log's one install step: its commands, the form, the home section and resurfacing."""
+    """The learning log's one install step: its commands, the form, the home section, resurfacing and its
+    personal-data contract."""
     commands = LearningCommands(log)
     commands.register(bot)
     LearningForm(log, commands).register(bot)
     bot.home.add(LearningHome(log).recent_section, order=ORDER)
     resurfacing.install(bot, engine, log)
+    bot.personal_data.register(personal_data.CONTRACT)
     return log

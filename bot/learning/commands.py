@@ -19,6 +19,7 @@ from bot.learning.resurfacing import applied_ids
 from bot.learning.search import MAX_COUNTED, Filters
 from bot.learning.tables import Learning
 from bot.model import Block, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
+from bot.privacy.rows import is_former_colleague
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
@@ -37,6 +38,13 @@ def _snippet(text: str) -> str:
 
 def _without_tags(query: str) -> str:
     return " ".join(word for word in query.split() if not word.startswith("#"))
+
+
+def _author(turn: Turn, member: Member) -> str:
+    """Who wrote an entry: their name, or "a former colleague" for entries kept after their author was erased."""
+    if is_former_colleague(member):
+        return turn.t("learnings.former_colleague")
+    return member.display_name or turn.t("learnings.someone")
 
 
 class LearningCommands:
@@ -113,7 +121,7 @@ class LearningCommands:
         similar = await self._log.related(turn.session, learning)
         blocks: list[Block] = []
         for other in similar:
-            author = other.author.display_name or turn.t("learnings.someone")
+            author = _author(turn, other.author)
             line = turn.t("learned.similar", author=author, when=self._ago(turn, other.created_at))
             blocks.append(Text(f"{line}\n{_snippet(other.text)}"))
             blocks.append(Context(turn.t("learnings.byline", author=author, date=self._date(turn, other), id=other.id)))
@@ -269,7 +277,7 @@ class LearningCommands:
         applied = await applied_ids(turn.session, learning_ids=[learning.id for learning in result.items])
         blocks: list[Block] = [Header(title)]
         for learning in result.items:
-            author = learning.author.display_name or turn.t("learnings.someone")
+            author = _author(turn, learning.author)
             details = [turn.t("learnings.byline", author=author, date=self._date(turn, learning), id=learning.id)]
             if learning.tags:
                 details.append(" ".join(f"#{tag.tag}" for tag in learning.tags))

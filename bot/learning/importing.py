@@ -25,6 +25,7 @@ from bot.directory import member_language
 from bot.learning.files import RawFile, RawRow, iter_chunks
 from bot.learning.log import extract_tags, source_link
 from bot.learning.tables import Learning, LearningTag
+from bot.privacy.rows import is_former_colleague
 
 PRIVATE_VALUES = ("yes", "true", "1", "ja")
 CHUNK = 1000
@@ -273,8 +274,9 @@ async def export_rows(
     async for learning in await session.stream_scalars(query):
         yield {
             "text": learning.text,
-            "author": learning.author.display_name or "",
-            "author_id": learning.author.platform_user_id,
+            # A forgotten member's kept learnings have no author to name.
+            "author": "" if is_former_colleague(learning.author) else learning.author.display_name or "",
+            "author_id": "" if is_former_colleague(learning.author) else learning.author.platform_user_id,
             "date": learning.created_at.isoformat(),
             "language": learning.language,
             "tags": " ".join(tag.tag for tag in learning.tags),

@@ -36,6 +36,8 @@ class FakeSlack:
     grants: dict[str, JsonObject] = field(default_factory=dict)
     refreshes: dict[str, JsonObject] = field(default_factory=dict)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
+    # External file uploads: file id -> the bytes POSTed to its upload URL (files.getUploadURLExternal).
+    uploads: dict[str, bytes] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -74,6 +76,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -104,6 +107,24 @@ class FakeSlack:
             return web.Response(status=400, text=problem)
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL handed out by files.getUploadURLExternal: takes the file's bytes once."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.uploads:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = await request.read()
+        self._record(Call(f"upload:{file_id}", {"length": len(self.uploads[file_id])}))
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+
+    def _complete_upload(self, args: JsonObject) -> JsonObject:
+        files = args.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        if any(not self.uploads.get(str(entry.get("id"))) for entry in listed):
+            return {"ok": False, "error": "file_not_found"}  # never uploaded
+        return {"ok": True, "files": [{"id": entry["id"], "title": entry.get("title", "")} for entry in listed]}
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
@@ -122,6 +143,8 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "not_allowed_token_type"})
         if method == "oauth.v2.access":
             return web.json_response(self._oauth(args))
+        if method == "files.completeUploadExternal":
+            return web.json_response(self._complete_upload(args))
         return web.json_response({"ok": True, **self._answer(method, args)})
 
     def _answer(self, method: str, args: JsonObject) -> JsonObject:
@@ -144,6 +167,13 @@ class FakeSlack:
                 return {"user": info}
             case "apps.connections.open":
                 return {"url": self.socket_url}
+            case "files.getUploadURLExternal":
+                if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                    return {"ok": False, "error": "invalid_arguments"}
+                file_id = f"F{next(self._ts)}"
+                self.uploads[file_id] = b""
+                assert self.server is not None
+                return {"upload_url": str(self.server.make_url(f"/upload/{file_id}")), "file_id": file_id}
             case "conversations.members":
                 members = self.channel_members.get(str(channel), [])
                 start, size = int(args.get("cursor") or 0), int(args.get("limit") or 100)
