@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.learning.importing import TeamNotFound, find_member, find_team
-
 from adapters.app import build_app
+from bot.learning.importing import TeamNotFound, find_member, find_team
 from bot.privacy import audit
 from bot.privacy.contract import ErasePolicy
 from bot.privacy.service import export_document, forget
