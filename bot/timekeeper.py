@@ -6,6 +6,7 @@ housekeeping jobs. APScheduler holds no domain data here: every job is in memory
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ class TimeKeeper:
         self._running: asyncio.Task[None] | None = None
         self._again = False
         self._pending: set[asyncio.Task[None]] = set()
+        self._housekeepers: set[asyncio.Task[None]] = set()
 
     def add_housekeeping(self, name: str, job: Job, *, every_seconds: float) -> None:
         """Run `job` every `every_seconds` (first run at start); failures are logged and retried next time."""
@@ -57,7 +59,12 @@ class TimeKeeper:
         )
         for name, job, every in self._housekeeping:
             scheduler.add_job(
-                _logged(name, job), "interval", seconds=every, id=f"housekeeping-{name}", next_run_time=now
+                self._housekeeper(name, job),
+                "interval",
+                seconds=every,
+                id=f"housekeeping-{name}",
+                max_instances=1,
+                next_run_time=now,
             )
         scheduler.start()
         self._scheduler = scheduler
@@ -123,6 +130,20 @@ class TimeKeeper:
                 await running
             except Exception:
                 log.exception("tick failed while stopping")
+        if self._housekeepers:
+            await asyncio.gather(*self._housekeepers, return_exceptions=True)
+
+    def _housekeeper(self, name: str, job: Job) -> Job:
+        async def run() -> None:
+            task = asyncio.create_task(_logged(name, job)())
+            self._housekeepers.add(task)
+            task.add_done_callback(self._housekeepers.discard)
+            # Shielded like a tick: the scheduler's shutdown cancels this job, but a pass half-way through a
+            # transaction is let finish (stop() waits for it) rather than cancelled mid-query.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+
+        return run
 
 
 def _logged(name: str, job: Job) -> Job:
