@@ -135,7 +135,7 @@ class TimeKeeper:
 
     def _housekeeper(self, name: str, job: Job) -> Job:
         async def run() -> None:
-            task = asyncio.create_task(_logged(name, job)())
+            task = asyncio.create_task(_logged(name, job))
             self._housekeepers.add(task)
             task.add_done_callback(self._housekeepers.discard)
             # Shielded like a tick: the scheduler's shutdown cancels this job, but a pass half-way through a
@@ -146,11 +146,8 @@ class TimeKeeper:
         return run
 
 
-def _logged(name: str, job: Job) -> Job:
-    async def run() -> None:
-        try:
-            await job()
-        except Exception:  # housekeeping failing must not stop the bot; it retries next time
-            log.exception("housekeeping %s failed", name)
-
-    return run
+async def _logged(name: str, job: Job) -> None:
+    try:
+        await job()
+    except Exception:  # housekeeping failing must not stop the bot; it retries next time
+        log.exception("housekeeping %s failed", name)
