@@ -12,6 +12,7 @@ from bot.conversations import tables as conversation_tables  # noqa: F401  (regi
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
+from bot.retros import tables as retro_tables  # noqa: F401  (registers the retros' tables)
 
 
 def target_metadata() -> list[MetaData]:

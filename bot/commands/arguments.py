@@ -126,6 +126,8 @@ class _Parser:
         self.words = tokens(text)
         self.mentions = [mention for mention in mentions if mention.text]
         self.keywords = keywords
+        positional = [arg.kind for arg in spec.args if not arg.keyword]
+        self.member_after_text = Kind.TEXT in positional and Kind.MEMBER in positional[positional.index(Kind.TEXT) :]
         self.choices = choices
         self.args = {arg.name: arg for arg in spec.args}
         self.values: dict[str, ArgValue] = {}
@@ -144,6 +146,12 @@ class _Parser:
     def stops_text(self, index: int) -> bool:
         """Free text runs up to a keyword whose value follows it (`goal add learn Rust by 2026-12-31`, but not
         `learn by heart`); a value with a digit in it counts, so `--page ²` is refused rather than searched for."""
+        if self.member_after_text:
+            # `retro action Write the runbook @Bo by 2026-12-15`: a mention that ends the line (or precedes a
+            # keyword) is the member argument that follows the text, not part of it.
+            member = self.member_at(index)
+            if member is not None and (member[1] >= len(self.words) or self.keyword_at(member[1]) is not None):
+                return True
         found = self.keyword_at(index)
         if found is None:
             return False

@@ -1,0 +1,31 @@
+"""Retros in chat: a manager starts one in a channel, everyone answers (anonymously if chosen), the team votes,
+the summary and action items are followed up next time. Three kinds of the conversation engine do the asking,
+reminding and closing; this package words them and keeps the retro's own tables."""
+
+from __future__ import annotations
+
+import tomllib
+
+from bot.catalog import SUPPORTED_LANGUAGES, flatten
+from bot.conversations.engine import ConversationEngine
+from bot.core import LearnBot
+from bot.learning_log import LearningLog
+from bot.retros.commands import RetroCommands
+from bot.retros.kinds import ActionKind, CollectKind, VoteKind
+from bot.retros.outcome import Finisher
+from bot.retros.templates import CATALOG_DIRECTORY
+
+
+def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> RetroCommands:
+    """Retros' one install step: their texts, the three kinds, the commands and the buttons."""
+    for language in SUPPORTED_LANGUAGES:
+        with (CATALOG_DIRECTORY / f"{language}.toml").open("rb") as file:
+            bot.catalog.add(language, flatten(tomllib.load(file)))
+    finish = Finisher(learning_log)
+    votes = VoteKind(finish)
+    engine.install(CollectKind(finish))
+    engine.install(votes)
+    engine.install(ActionKind())
+    commands = RetroCommands(engine, votes)
+    commands.register(bot)
+    return commands
