@@ -56,7 +56,9 @@ class Finisher:
 
     async def __call__(self, session: AsyncSession, retro: Retro, now: datetime, language: str) -> None:
         retro.phase, retro.closed_at = "closed", now
-        if retro.starter_member_id is None:
+        # The log needs an author: the starter enters a named retro's learnings for the team. An anonymous
+        # retro's stay in its summary, since a log entry under anyone's name would look like authorship.
+        if retro.starter_member_id is None or retro.anonymous:
             return
         for item in await learnings(session, retro):
             # Entered by the retro's starter on the team's behalf (the log needs a member; never the author).
@@ -112,5 +114,6 @@ async def summary_message(session: AsyncSession, t: Translator, retro: Retro) ->
     if actions:
         blocks.append(Divider())
         blocks.append(Text(t("retros.actions_title") + "\n" + "\n".join(f"• {action.text}" for action in actions)))
-    blocks.append(Context(t("retros.summary_footer", id=retro.id)))
+    footer = "retros.summary_footer_anonymous" if retro.anonymous else "retros.summary_footer"
+    blocks.append(Context(t(footer, id=retro.id)))
     return OutboundMessage(text=heading, blocks=tuple(blocks))
