@@ -44,7 +44,9 @@ async def press(slack: SlackRig, user: str, channel: str, button: dict[str, Any]
 
 def number_of(vote: dict[str, Any], item: str) -> str:
     """The number an item is voted by, as the vote message lists it ("2. Deploys are slow")."""
-    listed = next(b["text"]["text"] for b in vote["blocks"] if b["type"] == "section" and item in b["text"]["text"])
+    listed: str = next(
+        b["text"]["text"] for b in vote["blocks"] if b["type"] == "section" and item in b["text"]["text"]
+    )
     return next(line.split(".")[0] for line in listed.splitlines() if line.split(". ", 1)[1] == item)
 
 
@@ -54,7 +56,7 @@ async def answer(slack: SlackRig, user: str, answers: dict[str, str], name: str)
     invitation = posted_to(slack, channel)[0]
     opened_before = len(slack.api.of("views.open"))
     await press(slack, user, channel, buttons(invitation)[0], name)
-    view = (await slack.api.wait_for("views.open", opened_before + 1))[-1]["view"]
+    view: dict[str, Any] = (await slack.api.wait_for("views.open", opened_before + 1))[-1]["view"]
     values = {
         block["block_id"]: {
             block["element"]["action_id"]: {"type": "plain_text_input", "value": answers.get(block["block_id"])}
