@@ -23,6 +23,7 @@ from bot.conversations.kinds import (
     answer_button,
 )
 from bot.conversations.rounds import RoundPlan
+from bot.conversations.tables import Round
 from bot.model import Button, Buttons, Context, Form, Header, Input, OutboundMessage, Text
 from bot.retros.blameless import blames
 from bot.retros.outcome import Finisher, group_and_store, retro_of, summary_message
@@ -127,6 +128,10 @@ class CollectKind:
     async def closed(
         self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
     ) -> None:
+        row = await session.get(Round, round.id)
+        if row is not None and "names" in (row.context or {}):
+            # The names served the blameless nudge while answers could change; they go at close.
+            row.context = {key: value for key, value in row.context.items() if key != "names"}
         retro = await retro_of(session, round)
         if retro is None or retro.phase != "collecting":
             return
@@ -148,7 +153,11 @@ class CollectKind:
                     conversation_id=retro.conversation_id,
                     summary=True,
                     anonymous=retro.anonymous,
-                    context={**round.context, "items": count, "votes": retro.votes_per_member},
+                    context={
+                        **{key: value for key, value in round.context.items() if key != "names"},
+                        "items": count,
+                        "votes": retro.votes_per_member,
+                    },
                 )
             )
             return
