@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 
-from bot.catalog import SUPPORTED_LANGUAGES, flatten
+from bot.catalog import SUPPORTED_LANGUAGES, Catalog, flatten
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
 from bot.learning_log import LearningLog
@@ -16,11 +16,16 @@ from bot.retros.outcome import Finisher
 from bot.retros.templates import CATALOG_DIRECTORY
 
 
-def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> RetroCommands:
-    """Retros' one install step: their texts, the three kinds, the commands and the buttons."""
+def add_texts(catalog: Catalog) -> None:
+    """The retros' own catalog (prompts/retros/<language>.toml) added to every language."""
     for language in SUPPORTED_LANGUAGES:
         with (CATALOG_DIRECTORY / f"{language}.toml").open("rb") as file:
-            bot.catalog.add(language, flatten(tomllib.load(file)))
+            catalog.add(language, flatten(tomllib.load(file)))
+
+
+def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> RetroCommands:
+    """Retros' one install step: their texts, the three kinds, the commands and the buttons."""
+    add_texts(bot.catalog)
     finish = Finisher(learning_log)
     votes = VoteKind(finish)
     engine.install(CollectKind(finish))

@@ -167,25 +167,9 @@ class RetroCommands:
             .where(ConversationMember.conversation_id == turn.conversation.id, Member.display_name.is_not(None))
             .limit(MAX_NAMES)
         )
+        first_names = [name.split()[0] for name in names if name]
         round = await self._engine.open_round(
-            turn.session,
-            RoundPlan(
-                kind=COLLECT,
-                tenant_id=turn.tenant.id,
-                audience=Audience.members_of(turn.conversation.id),
-                due_at=turn.now,
-                window=Window(length, remind_fraction=0.5),
-                conversation_id=turn.conversation.id,
-                summary=True,
-                anonymous=retro.anonymous,
-                context={
-                    "retro": retro.id,
-                    "template": template.name,
-                    "title": retro.title,
-                    "language": turn.language,
-                    "names": [name.split()[0] for name in names if name],
-                },
-            ),
+            turn.session, collect_plan(retro, turn.now, length, turn.language, first_names)
         )
         retro.collect_round_id = round.id
         turn.after_commit.append(self._engine.changed)
@@ -399,6 +383,28 @@ class RetroCommands:
         )
         view = await round_view(turn.session, round)
         return [self._votes.saved(turn.t, view, response.answers, late=False)]
+
+
+def collect_plan(retro: Retro, now: datetime, length: timedelta, language: str, names: list[str]) -> RoundPlan:
+    """The engine round that collects a retro's items: every member of the channel by DM, reminded at half time,
+    summed up in the channel."""
+    return RoundPlan(
+        kind=COLLECT,
+        tenant_id=retro.tenant_id,
+        audience=Audience.members_of(retro.conversation_id),
+        due_at=now,
+        window=Window(length, remind_fraction=0.5),
+        conversation_id=retro.conversation_id,
+        summary=True,
+        anonymous=retro.anonymous,
+        context={
+            "retro": retro.id,
+            "template": retro.template,
+            "title": retro.title,
+            "language": language,
+            "names": names,
+        },
+    )
 
 
 def _number(value: str) -> int:
