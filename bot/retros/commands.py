@@ -16,9 +16,9 @@ from bot.conversations.responses import round_view, save_response
 from bot.conversations.rounds import RoundPlan
 from bot.conversations.tables import Delivery, Response, Round
 from bot.db.base import row_id
-from bot.db.models import ConversationMember, Member
+from bot.db.models import Conversation, ConversationMember, Member
 from bot.directory import member_language, member_timezone
-from bot.model import Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
+from bot.model import MEETING_ENDED_ACTION, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
 from bot.retros.kinds import ACTION, COLLECT, DONE_ACTION, VOTE, VoteKind, answered
 from bot.retros.outcome import learnings
 from bot.retros.tables import Retro, RetroAction
@@ -34,6 +34,7 @@ DEFAULT_LENGTH = timedelta(days=1)
 MAX_LENGTH = timedelta(days=14)
 ACTION_WINDOW = timedelta(days=14)
 ANSWER_ACTION = "retro.answer"
+QUICK_START_ACTION = "retro.quick_start"
 OPEN = ("collecting", "voting")
 MAX_NAMES = 500  # names the blameless nudge recognises
 
@@ -96,13 +97,15 @@ class RetroCommands:
         bot.action(ANSWER_ACTION, self.answer_from_channel)
         bot.action("retro.vote", self.vote)
         bot.action(DONE_ACTION, self.done)
+        bot.action(MEETING_ENDED_ACTION, self.offer_after_meeting)
+        bot.action(QUICK_START_ACTION, self.quick_start)
 
     # --- looking up ------------------------------------------------------------------------------------------
 
-    async def _open(self, turn: Turn) -> Retro | None:
+    async def _open(self, turn: Turn, conversation_id: int | None = None) -> Retro | None:
         return await turn.session.scalar(
             select(Retro)
-            .where(Retro.conversation_id == turn.conversation.id, Retro.phase.in_(OPEN))
+            .where(Retro.conversation_id == (conversation_id or turn.conversation.id), Retro.phase.in_(OPEN))
             .order_by(Retro.id.desc())
             .limit(1)
         )
@@ -136,24 +139,45 @@ class RetroCommands:
         return length
 
     async def start(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        if await self._open(turn) is not None:
-            raise UsageError("retros.already_open")
         template = TEMPLATES[args.string("template") or "classic"]
-        length = self._length(turn, args)
-        votes = args.number("votes") or (DEFAULT_VOTES if args.flag("vote") else 0)
+        card = await self._begin(
+            turn,
+            turn.conversation.id,
+            template=template.name,
+            length=self._length(turn, args),
+            anonymous=args.flag("anonymous") or template.anonymous,
+            votes=args.number("votes") or (DEFAULT_VOTES if args.flag("vote") else 0),
+            title=(args.string("title") or "")[:200] or None,
+        )
+        return [card]
+
+    async def _begin(
+        self,
+        turn: Turn,
+        conversation_id: int,
+        *,
+        template: str,
+        length: timedelta,
+        anonymous: bool,
+        votes: int,
+        title: str | None,
+    ) -> OutboundMessage:
+        """Open a retro in `conversation_id`: its row, and the engine round that invites the channel's roster."""
+        if await self._open(turn, conversation_id) is not None:
+            raise UsageError("retros.already_open")
         previous = await turn.session.scalar(
             select(Retro)
-            .where(Retro.conversation_id == turn.conversation.id, Retro.phase == "closed")
+            .where(Retro.conversation_id == conversation_id, Retro.phase == "closed")
             .order_by(Retro.id.desc())
             .limit(1)
         )
         retro = Retro(
             tenant_id=turn.tenant.id,
-            conversation_id=turn.conversation.id,
+            conversation_id=conversation_id,
             starter_member_id=turn.member.id,
-            template=template.name,
-            title=(args.string("title") or "")[:200] or None,
-            anonymous=args.flag("anonymous") or template.anonymous,
+            template=template,
+            title=title,
+            anonymous=anonymous,
             votes_per_member=votes,
             phase="collecting",
             answered=0,
@@ -164,7 +188,7 @@ class RetroCommands:
         names = await turn.session.scalars(
             select(Member.display_name)
             .join(ConversationMember, ConversationMember.member_id == Member.id)
-            .where(ConversationMember.conversation_id == turn.conversation.id, Member.display_name.is_not(None))
+            .where(ConversationMember.conversation_id == conversation_id, Member.display_name.is_not(None))
             .limit(MAX_NAMES)
         )
         first_names = [name.split()[0] for name in names if name]
@@ -173,7 +197,30 @@ class RetroCommands:
         )
         retro.collect_round_id = round.id
         turn.after_commit.append(self._engine.changed)
-        return [await self._card(turn, retro, round, previous)]
+        return await self._card(turn, retro, round, previous)
+
+    # --- after a meeting: a one-click retro for its channel -------------------------------------------------
+
+    async def offer_after_meeting(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
+        """The platform says a meeting in this channel ended: offer its organiser (if they may start one) a
+        retro here, unless one is open already."""
+        if turn.conversation.kind == "direct" or not turn.is_manager or await self._open(turn) is not None:
+            return []
+        title = action.value.strip() or TEMPLATES["classic"].title(turn.t)
+        text = turn.t("retros.meeting_offer", title=title)
+        start = Button(turn.t("retros.meeting_start"), QUICK_START_ACTION, str(turn.conversation.id), style="primary")
+        return [OutboundMessage(text=text, blocks=(Text(text), Buttons((start,))), private=True)]
+
+    async def quick_start(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
+        conversation = await turn.session.get(Conversation, _number(action.value))
+        if conversation is None or conversation.tenant_id != turn.tenant.id or conversation.kind == "direct":
+            raise UsageError("errors.unknown_action")
+        if not turn.is_manager:
+            raise UsageError("retros.not_allowed")
+        card = await self._begin(
+            turn, conversation.id, template="classic", length=DEFAULT_LENGTH, anonymous=False, votes=0, title=None
+        )
+        return [replace(card, private=True, replace_source=True)]
 
     async def _card(self, turn: Turn, retro: Retro, round: Round, previous: Retro | None) -> OutboundMessage:
         t = turn.t

@@ -126,3 +126,33 @@ async def test_a_retro_in_teams_from_mention_to_done_action(rig: Rig, clock: Man
     cards = [a["content"] for c in rig.connector.sends for a in c.body.get("attachments") or []]
     cards += [a["content"] for c in rig.connector.updates for a in c.body.get("attachments") or []]
     assert [result["problems"] for result in _validate(cards)] == [[] for _ in cards]
+
+
+def meeting_end(rig: Rig, person: dict[str, str]) -> dict[str, Any]:
+    activity = rig.activity("channel_mention", type="event", name="application/vnd.microsoft.meetingEnd")
+    activity.pop("text")
+    activity.pop("entities")
+    activity["from"] = person
+    activity["value"] = {"Id": "m1", "MeetingType": "Scheduled", "Title": "Sprint review", "EndTime": "2026-11-23"}
+    return activity
+
+
+async def test_a_meeting_end_offers_its_organiser_a_one_click_retro(rig: Rig, clock: ManualClock) -> None:
+    clock.set(START)
+    assert (await rig.post(rig.activity("team_install"))).status == 201  # Anna installs: she is admin
+    await rig.turns.drain()
+    await said(rig, ANNA, "language en")
+    before = len(rig.connector.sends)
+    assert (await rig.post(meeting_end(rig, BO))).status in (200, 201)  # Bo may not start one: no offer
+    assert rig.connector.sends[before:] == []
+
+    assert (await rig.post(meeting_end(rig, ANNA))).status in (200, 201)
+    [offer] = [c for c in rig.connector.sends[before:] if "Sprint review" in card_text(c.body)]
+    assert offer.conversation == direct(ANNA) and "Run a short retro" in card_text(offer.body)
+    await submit(rig, ANNA, actions(offer)[0]["data"])
+    await tick(rig, clock, timedelta(0))
+    invited = {c.conversation for c in rig.connector.sends if card_text(c.body).startswith("Retro: Retro")}
+    assert {direct(p) for p in (ANNA, BO, CARL, EVA)} <= invited
+    assert "is collecting answers" in await said(rig, BO, "retro")
+    cards = [a["content"] for c in rig.connector.sends[before:] for a in c.body.get("attachments") or []]
+    assert [result["problems"] for result in _validate(cards)] == [[] for _ in cards]
