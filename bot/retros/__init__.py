@@ -31,6 +31,6 @@ def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog
     engine.install(CollectKind(finish))
     engine.install(votes)
     engine.install(ActionKind())
-    commands = RetroCommands(engine, votes)
+    commands = RetroCommands(engine, votes, bot.notifier)
     commands.register(bot)
     return commands

@@ -3,6 +3,7 @@ and the starter), action items, and the buttons of the retro's messages."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -17,10 +18,21 @@ from bot.conversations.rounds import RoundPlan
 from bot.conversations.tables import Delivery, Response, Round
 from bot.db.base import row_id
 from bot.db.models import Conversation, ConversationMember, Member
-from bot.directory import member_language, member_timezone
-from bot.model import MEETING_ENDED_ACTION, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
+from bot.directory import conversation_ref, member_language, member_timezone
+from bot.model import (
+    MEETING_ENDED_ACTION,
+    Button,
+    Buttons,
+    Context,
+    Header,
+    InboundAction,
+    OutboundMessage,
+    SentRef,
+    Text,
+)
+from bot.ports import DeliveryError, Notifier
 from bot.retros.kinds import ACTION, COLLECT, DONE_ACTION, VOTE, VoteKind, answered
-from bot.retros.outcome import learnings
+from bot.retros.outcome import learnings, summary_message
 from bot.retros.tables import Retro, RetroAction
 from bot.retros.templates import TEMPLATES
 from bot.retros.votes import DEFAULT_VOTES, MAX_VOTES, MIN_VOTES
@@ -29,6 +41,8 @@ from bot.turn import Turn, UsageError
 if TYPE_CHECKING:
     from bot.conversations.engine import ConversationEngine
     from bot.core import LearnBot
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LENGTH = timedelta(days=1)
 MAX_LENGTH = timedelta(days=14)
@@ -44,9 +58,10 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
 
 
 class RetroCommands:
-    def __init__(self, engine: ConversationEngine, votes: VoteKind) -> None:
+    def __init__(self, engine: ConversationEngine, votes: VoteKind, notifier: Notifier) -> None:
         self._engine = engine
         self._votes = votes
+        self._notifier = notifier
 
     def specs(self) -> list[CommandSpec]:
         templates = tuple(TEMPLATES)
@@ -371,7 +386,33 @@ class RetroCommands:
         )
         action.round_id = round.id
         turn.after_commit.append(self._engine.changed)
+        if retro is not None:
+            await self._refresh_summary(turn, retro)
         return _reply(self._action_line(turn, action, owner), private=False)
+
+    async def _refresh_summary(self, turn: Turn, retro: Retro) -> None:
+        """An action added after the summary was posted: the summary message shows it, updated in place."""
+        rounds = [retro.collect_round_id] if retro.collect_round_id else []
+        votes = await turn.session.scalars(select(Round).where(Round.kind == VOTE, Round.tenant_id == retro.tenant_id))
+        rounds += [vote.id for vote in votes if vote.context.get("retro") == retro.id]
+        posted = await turn.session.scalar(
+            select(Delivery.sent_message_id).where(
+                Delivery.round_id.in_(rounds), Delivery.purpose == "summary", Delivery.sent_message_id.is_not(None)
+            )
+        )
+        conversation = await turn.session.get(Conversation, retro.conversation_id)
+        if posted is None or conversation is None or retro.phase != "closed":
+            return
+        sent = SentRef(conversation_ref(turn.tenant, conversation), posted)
+        message = await summary_message(turn.session, turn.t, retro)
+
+        async def update() -> None:
+            try:
+                await self._notifier.update(sent, message)
+            except DeliveryError as error:  # the summary stays as it was; the action itself is saved
+                log.warning("could not update retro %s's summary: %s", retro.id, error.reason)
+
+        turn.after_commit.append(update)
 
     async def actions(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         open_actions = await self._open_actions(turn)

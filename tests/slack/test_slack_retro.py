@@ -134,6 +134,9 @@ async def test_a_retro_in_slack_from_slash_command_to_done_action(slack: SlackRi
 
     added = await said(slack, "U111", "action Speed up deploys <@U222> by 2026-11-30", "anna3")
     assert "Speed up deploys — Bo (due 2026-11-30)" in added
+    [updated] = slack.api.of("chat.update")  # the summary shows the new action, in place
+    assert updated["channel"] == "C111" and "Retro summary" in updated["text"]
+    assert "Speed up deploys" in json.dumps(updated["blocks"], ensure_ascii=False)
     before = len(slack.api.of("chat.postMessage"))
     await tick(slack, clock, timedelta(minutes=51))
     [assigned] = posted_to(slack, "D222", before)

@@ -113,6 +113,8 @@ async def test_a_retro_in_teams_from_mention_to_done_action(rig: Rig, clock: Man
     bo = {"mentioned": {"id": "29:1bo", "name": "Bo Berg"}, "text": "<at>Bo Berg</at>", "type": "mention"}
     added = await said(rig, ANNA, "retro action Speed up deploys <at>Bo Berg</at> by 2026-11-30", bo)
     assert "Speed up deploys — Bo Berg (due 2026-11-30)" in added
+    [updated] = [c for c in rig.connector.updates if "Retro summary" in card_text(c.body)]  # in place
+    assert updated.activity_id is not None and "Speed up deploys" in card_text(updated.body)
     before = len(rig.connector.sends)
     await tick(rig, clock, timedelta(minutes=51))
     [assigned] = sent_to(rig, direct(BO), before)
