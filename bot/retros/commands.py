@@ -4,6 +4,7 @@ and the starter), action items, and the buttons of the retro's messages."""
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from bot.commands.spec import Arg, Args, CommandSpec, Kind, Place, Role
 from bot.conversations.audiences import Audience
 from bot.conversations.kinds import ResponseView, Window
-from bot.conversations.responses import round_view, save_response
+from bot.conversations.responses import respondent_key, round_view, save_response
 from bot.conversations.rounds import RoundPlan
 from bot.conversations.tables import Delivery, Response, Round
 from bot.db.base import row_id
@@ -89,6 +90,7 @@ class RetroCommands:
                     CommandSpec("retro.close", self.close, place=Place.CHANNEL),
                     CommandSpec("retro.extend", self.extend, (Arg("by", Kind.DURATION),), place=Place.CHANNEL),
                     CommandSpec("retro.delete", self.delete, place=Place.CHANNEL),
+                    CommandSpec("retro.anonymous", self.make_anonymous, place=Place.CHANNEL),
                     CommandSpec(
                         "retro.action",
                         self.add_action,
@@ -323,6 +325,22 @@ class RetroCommands:
         # The round goes with its invitations and every answer (the engine's rows cascade).
         await turn.session.delete(round)
         return _reply(turn.t("retros.deleted"), private=False)
+
+    async def make_anonymous(self, turn: Turn, args: Args) -> list[OutboundMessage]:
+        """Make the open retro anonymous (never the other way): answers so far lose their author's id and are
+        keyed by the round's secret, which goes at close like any anonymous round's."""
+        retro, round = await self._steered(turn)
+        if retro.anonymous:
+            return _reply(turn.t("retros.already_anonymous"))
+        if retro.phase != "collecting":
+            raise UsageError("retros.anonymous_too_late")
+        retro.anonymous = round.anonymous = True
+        round.secret = secrets.token_hex(16)
+        for response in await turn.session.scalars(select(Response).where(Response.round_id == round.id)):
+            if response.member_id is not None:
+                response.respondent = respondent_key(round, response.member_id)
+                response.member_id = None
+        return _reply(turn.t("retros.now_anonymous"), private=False)
 
     # --- action items --------------------------------------------------------------------------------------
 

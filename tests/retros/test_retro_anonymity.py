@@ -134,3 +134,23 @@ async def test_an_anonymous_retro_with_fewer_than_three_answers_keeps_its_items_
         retro = (await session.scalars(select(Retro))).one()
         assert retro.phase == "withheld" and retro.answered == 2
         assert await session.scalar(select(RetroItem.id).limit(1)) is None
+
+
+async def test_a_named_retro_made_anonymous_unlinks_the_answers_so_far(app: App, clock: ManualClock) -> None:
+    clock.set(START)
+    s = Session(app, clock, START)
+    steps: list[Step] = ["hello", ":as Bo", "hello", ":as Anna", "retro start for 1h", s.at(timedelta(0))]
+    steps += [":as Bo", s.press("conversation.answer", conversation="dm-bo"), "Quiet week", ".", ".", "."]
+    steps += [s.mark("bo_tries"), "retro anonymous", ":as Anna", s.mark("anna"), "retro anonymous"]
+    steps += [":as Bo", s.mark("edit"), s.press("conversation.answer", conversation="dm-bo"), ".", "Calm", ".", "."]
+    steps += [s.mark("end")]
+    await s.run(steps)
+
+    assert "Only managers and whoever started" in s.between("bo_tries", "anna")
+    assert "anonymous now" in s.between("anna", "edit")
+    assert "Saved: 2 items" in s.between("edit", "end")  # Bo still edits his own (kept: Quiet week; added: Calm)
+    async with app.sessions() as session:
+        [response] = (await session.scalars(select(Response))).all()
+        assert response.member_id is None and not response.respondent.startswith("m")
+        assert response.answers == {"q1": "Quiet week", "q2": "Calm"}
+        assert (await session.scalars(select(Retro))).one().anonymous
