@@ -35,12 +35,12 @@ def normalize_language(value: str | None) -> str | None:
     return base if base in SUPPORTED_LANGUAGES else None
 
 
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, CatalogValue]:
+def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, CatalogValue]:
     flat: dict[str, CatalogValue] = {}
     for key, value in table.items():
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{path}."))
+            flat.update(flatten(value, f"{path}."))
         elif isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             flat[path] = value
         else:
@@ -66,7 +66,7 @@ class Catalog:
         entries: dict[str, dict[str, CatalogValue]] = {}
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as file:
-                entries[path.stem] = _flatten(tomllib.load(file))
+                entries[path.stem] = flatten(tomllib.load(file))
         return cls(entries)
 
     def add(self, language: str, entries: Mapping[str, CatalogValue]) -> None:

@@ -109,9 +109,14 @@ class InboundMessage:
 FormValue = str | bool | list[str] | None
 
 
+# A meeting held in a conversation has ended: an adapter reports it as this action from the meeting's organiser
+# (value: the meeting's title), so a feature may follow up on it.
+MEETING_ENDED_ACTION = "platform.meeting_ended"
+
+
 @dataclass(frozen=True)
 class InboundAction:
-    """A button press or a form submission."""
+    """A button press or a form submission (or a platform event reported as one, see MEETING_ENDED_ACTION)."""
 
     user: UserRef
     conversation: ConversationRef

@@ -14,6 +14,7 @@ from bot.db.base import Base
 from bot.learning import tables as learning_tables  # noqa: F401  (registers the learning log's tables)
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
 from bot.privacy import audit as privacy_audit  # noqa: F401  (registers the privacy audit trail)
+from bot.retros import tables as retro_tables  # noqa: F401  (registers the retros' tables)
 
 
 def target_metadata() -> list[MetaData]:

@@ -82,6 +82,13 @@ def test_platform_mentions_fill_member_arguments_even_with_spaces(bot: LearnBot)
     assert result.problem is None and result.args.values["member"] == MemberValue(bo, "Bo Berg")
 
 
+def test_a_closing_mention_after_text_is_the_member_argument(bot: LearnBot) -> None:
+    action = matched(bot, "retro action Pair with @Cy on deploys @Bo by 2026-12-15").args
+    assert action.string("text") == "Pair with @Cy on deploys"
+    assert action.values["owner"] == MemberValue(None, "Bo") and action.date("by") == date(2026, 12, 15)
+    assert matched(bot, "retro action Write the runbook").args.string("text") == "Write the runbook"
+
+
 def test_text_arguments_keep_their_lines(bot: LearnBot) -> None:
     assert matched(bot, "learned\nline one\nline two").args.text == "line one\nline two"
     assert matched(bot, "learned\ttabbed").args.text == "tabbed"

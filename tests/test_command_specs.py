@@ -53,7 +53,7 @@ def test_a_spec_without_its_words_in_one_language_is_found(bot: LearnBot) -> Non
 
 def test_slack_manifest_lists_exactly_the_slash_commands_that_exist(bot: LearnBot) -> None:
     declared = declared_commands(bot)
-    assert [name for name, _, _ in declared] == slash_commands(bot.commands) == ["/learnbot", "/learned"]
+    assert [name for name, _, _ in declared] == slash_commands(bot.commands) == ["/learnbot", "/learned", "/retro"]
     generated = manifest("https://learnbot.example.com", declared)["features"]["slash_commands"]
     assert all(command["should_escape"] for command in generated)
     shipped = (Path(__file__).parents[1] / "adapters" / "slack" / "manifest.yml").read_text()

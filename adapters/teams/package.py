@@ -133,6 +133,16 @@ def manifest(app_id: str, host: str, lists: Sequence[JsonObject], t: Translator,
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
+        # Resource-specific consent so Teams sends meetingEnd for the team's channel meetings and group chats.
+        "webApplicationInfo": {"id": app_id, "resource": f"api://{host}/botid-{app_id}"},
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [
+                    {"name": "ChannelMeeting.ReadBasic.Group", "type": "Application"},
+                    {"name": "OnlineMeeting.ReadBasic.Chat", "type": "Application"},
+                ]
+            }
+        },
     }
 
 

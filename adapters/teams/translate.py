@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.model import (
+    MEETING_ENDED_ACTION,
     ConversationKind,
     ConversationRef,
     FormValue,
@@ -284,6 +285,20 @@ def account_ref(activity: JsonObject, account: JsonObject) -> UserRef:
 
 
 # --- the message action ("…" on a message → Save as learning) ---------------------------------------------
+
+MEETING_END = "application/vnd.microsoft.meetingEnd"
+
+
+def is_meeting_end(activity: JsonObject) -> bool:
+    return activity.get("type") == "event" and activity.get("name") == MEETING_END
+
+
+def meeting_end(activity: JsonObject) -> InboundAction:
+    """`meetingEnd` (sent when someone joined a meeting of the conversation): from its organiser, titled."""
+    value = activity.get("value")
+    title = value.get("Title") if isinstance(value, dict) else None
+    return InboundAction(sender(activity), conversation_ref(activity), MEETING_ENDED_ACTION, str(title or "")[:200])
+
 
 FETCH_TASK = "composeExtension/fetchTask"
 SUBMIT_ACTION = "composeExtension/submitAction"

@@ -71,6 +71,9 @@ class TeamsTurns:
             await self._invoke(context, tenant, activity, outcome)
         elif kind == "conversationUpdate":
             await self._conversation_update(context, tenant, activity)
+        elif translate.is_meeting_end(activity):
+            for reply in await self.bot.handle_action(translate.meeting_end(activity)):
+                await self.adapter.send_in_turn(context, tenant, reply)
         else:  # installationUpdate, typing, messageReaction…: nothing to do
             log.debug("ignoring %s activity", kind)
 

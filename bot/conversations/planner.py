@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations.audiences import Audience, Target, resolve, resolve_many
@@ -255,6 +255,11 @@ class Planner:
             for round in (await session.scalars(closing)).all():
                 round.state = "closed"
                 round.secret = None  # anonymous answers can no longer be linked to anyone
+                if round.anonymous:
+                    # Who was reminded is who had not answered: that record goes with the key.
+                    await session.execute(
+                        delete(Delivery).where(Delivery.round_id == round.id, Delivery.purpose == "reminder")
+                    )
                 if round.summary and round.conversation_id is not None:
                     await _queue(session, f"summary{round.id}", "summary", round, None, round.conversation_id, now)
                 kind = self._kinds.get(round.kind)
