@@ -1,0 +1,26 @@
+"""Mentoring: mentor pairs with check-ins on their cadence, finding who knows a topic, and the programme owner's
+report. Check-ins and the ask-to-mentor question are kinds of the conversation engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import prompts
+from bot.conversations.engine import ConversationEngine
+from bot.core import LearnBot
+from bot.learning_log import LearningLog
+from bot.mentoring.asking import AskKind
+from bot.mentoring.checkin import CheckInKind
+from bot.mentoring.commands import MentoringCommands
+
+TEXTS = Path(prompts.__file__).parent / "mentoring"
+
+
+def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> MentoringCommands:
+    """Mentoring's one install step: its texts, kinds and commands (its personal data: personal_data.py)."""
+    bot.catalog.add_directory(TEXTS)
+    engine.install(CheckInKind())
+    engine.install(AskKind())
+    commands = MentoringCommands(engine, learning_log)
+    commands.register(bot)
+    return commands
