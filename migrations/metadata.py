@@ -11,6 +11,7 @@ from adapters.slack.store_tables import slack_metadata
 from bot.conversations import tables as conversation_tables  # noqa: F401  (registers the engine's tables)
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
+from bot.goals import tables as goal_tables  # noqa: F401  (learning goals)
 from bot.mentoring import tables as mentoring_tables  # noqa: F401  (pairs, meetings, preferences)
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
 

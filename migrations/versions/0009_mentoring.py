@@ -1,4 +1,5 @@
-"""Mentoring: mentor pairs, the meetings their check-ins recorded, and who opted out of being suggested.
+"""Mentoring and goals: mentor pairs, the meetings their check-ins recorded, who opted out of being
+suggested, and learning goals.
 
 New tables only: nothing of an existing database changes.
 
@@ -32,6 +33,35 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_mentoring_preferences")),
     )
+    op.create_table(
+        "learning_goals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", bot.db.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", bot.db.base.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_learning_goals_member_id_members"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["conversation_series.id"],
+            name=op.f("fk_learning_goals_series_id_conversation_series"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_learning_goals_tenant_id_tenants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_learning_goals")),
+    )
+    with op.batch_alter_table("learning_goals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_learning_goals_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_learning_goals_tenant_id"), ["tenant_id"], unique=False)
+
     op.create_table(
         "mentor_pairs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,4 +146,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mentor_pairs_mentee_member_id"))
 
     op.drop_table("mentor_pairs")
+    with op.batch_alter_table("learning_goals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_learning_goals_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_learning_goals_member_id"))
+
+    op.drop_table("learning_goals")
     op.drop_table("mentoring_preferences")

@@ -65,3 +65,16 @@ async def test_export_and_erase_cover_the_pairs(app: App, clock: ManualClock) ->
         assert pair.mentor_member_id is None and pair.goal is None and pair.state == "ended"
         assert (await session.scalars(select(MentorMeeting))).one().met is True  # still counts
         assert (await personal_data.export(session, bo))["pairs"] == []
+
+
+async def test_goals_export_and_erase(app: App, clock: ManualClock) -> None:
+    from bot.goals import personal_data as goal_data
+
+    term = Terminal(app, clock)
+    await term.run(["hello", "goal add Learn Rust by 2027-01-29"])
+    async with app.sessions() as session:
+        anna = (await session.scalars(select(Member).where(Member.display_name == "Anna"))).one()
+        assert [goal["text"] for goal in (await goal_data.export(session, anna))["goals"]] == ["Learn Rust"]
+        await goal_data.erase(session, anna, None)
+        await session.commit()
+        assert (await goal_data.export(session, anna))["goals"] == []
