@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import goals, mentoring, nudges, resurfacing
+from bot import goals, mentoring, nudges, programmes, resurfacing
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -140,6 +140,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(resurfacing.install, engine=conversations, learning_log=learning_log),
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
+        partial(programmes.install, engine=conversations),
     ]
     for install in features:
         install(bot)

@@ -14,6 +14,7 @@ from bot.db.base import Base
 from bot.goals import tables as goal_tables  # noqa: F401  (learning goals)
 from bot.mentoring import tables as mentoring_tables  # noqa: F401  (pairs, meetings, preferences)
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)
+from bot.programmes import tables as programme_tables  # noqa: F401  (programme runs)
 
 
 def target_metadata() -> list[MetaData]:

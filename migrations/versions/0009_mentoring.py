@@ -1,5 +1,5 @@
 """Mentoring and goals: mentor pairs, the meetings their check-ins recorded, who opted out of being
-suggested, and learning goals.
+suggested, learning goals, and programme runs (onboarding, kickstart).
 
 New tables only: nothing of an existing database changes.
 
@@ -33,6 +33,51 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_mentoring_preferences")),
     )
+    op.create_table(
+        "programme_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("programme", sa.String(length=40), nullable=False),
+        sa.Column("newhire_member_id", sa.Integer(), nullable=True),
+        sa.Column("buddy_member_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_member_id", sa.Integer(), nullable=True),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("created_at", bot.db.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buddy_member_id"],
+            ["members.id"],
+            name=op.f("fk_programme_runs_buddy_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_programme_runs_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_member_id"],
+            ["members.id"],
+            name=op.f("fk_programme_runs_created_by_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["newhire_member_id"],
+            ["members.id"],
+            name=op.f("fk_programme_runs_newhire_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_programme_runs_tenant_id_tenants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_runs")),
+    )
+    with op.batch_alter_table("programme_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_programme_runs_buddy_member_id"), ["buddy_member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_programme_runs_newhire_member_id"), ["newhire_member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_programme_runs_tenant_id"), ["tenant_id"], unique=False)
+
     op.create_table(
         "learning_goals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -151,4 +196,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_learning_goals_member_id"))
 
     op.drop_table("learning_goals")
+    with op.batch_alter_table("programme_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_programme_runs_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_programme_runs_newhire_member_id"))
+        batch_op.drop_index(batch_op.f("ix_programme_runs_buddy_member_id"))
+
+    op.drop_table("programme_runs")
     op.drop_table("mentoring_preferences")
