@@ -6,8 +6,9 @@ teams and for shared learning topics, minus a penalty per hour of time-zone dist
 members are not candidates, and a "don't pair me with" is no edge at all. An odd count makes one trio; who is in
 it rotates (whoever was in a trio longest ago). Each match says why.
 
-For large circles each member keeps only their NEIGHBOURS best candidates as edges: the matching stays fast and
-the best options are all still there.
+For large circles each member keeps only their NEIGHBOURS best candidates as edges, and circles above BLOCK
+members are matched in blocks of members close in time zone (the blossom algorithm grows with the cube of the
+members): the 2,000-member round stays within seconds (benchmarks/matching.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ REPEAT_DECAY_DAYS = 120.0
 CROSS_TEAM_REWARD = 20.0
 SHARED_TOPIC_REWARD = 5.0
 TIME_ZONE_PENALTY = 3.0  # per hour apart
-NEIGHBOURS = 24
+NEIGHBOURS = 12
+BLOCK = 250
 GROUP_SIZES = (2, 4)
 
 
@@ -134,8 +136,9 @@ def match_round(candidates: Iterable[Candidate], history: History, now: datetime
     if len(people) % 2 == 1 and len(people) >= 3:
         extra = _trio_extra(people, history, now)
         people = [person for person in people if person is not extra]
-    matching = nx.max_weight_matching(_graph(people, history, now), maxcardinality=True)
-    groups: list[list[int]] = sorted(sorted(edge) for edge in matching)
+    groups: list[list[int]] = sorted(
+        sorted(edge) for block in _blocks(people) for edge in _matching(block, history, now)
+    )
     if size == 4 and len(groups) >= 2:
         groups = _pairs_into_fours(groups, by_id, history, now)
     if extra is not None:
@@ -149,6 +152,21 @@ def match_round(candidates: Iterable[Candidate], history: History, now: datetime
         for group in groups
         if len(group) > 1
     ]
+
+
+def _blocks(people: list[Candidate]) -> list[list[Candidate]]:
+    if len(people) <= BLOCK:
+        return [people]
+    ordered = sorted(people, key=lambda person: (person.utc_offset_hours, person.member_id))
+    count = -(-len(ordered) // BLOCK)
+    size = -(-len(ordered) // count)
+    size += size % 2  # even blocks, so only the last can leave someone unmatched
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+
+def _matching(people: list[Candidate], history: History, now: datetime) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = nx.max_weight_matching(_graph(people, history, now), maxcardinality=True)
+    return found
 
 
 def _pairs_into_fours(
