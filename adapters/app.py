@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import goals, mentoring, nudges, programmes, resurfacing
+from bot import goals, learning, mentoring, nudges, programmes
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -28,7 +28,7 @@ from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import core_features
 from bot.inbound_events import forget_before
-from bot.learning_log import LearningLog
+from bot.learning.log import LearningLog
 from bot.membership import Membership
 from bot.metrics import Metrics
 from bot.people.reach import Reach
@@ -134,10 +134,10 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     )
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
-        *core_features(learning_log),
+        *core_features(),
+        partial(learning.install, engine=conversations, log=learning_log),
         conversations.register,
         partial(nudges.install, engine=conversations),
-        partial(resurfacing.install, engine=conversations, learning_log=learning_log),
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.app import build_app
-from bot.learning_files import FileProblem, read_rows, write_rows
-from bot.learning_import import ImportReport, TeamNotFound, export_rows, find_member, find_team, import_learnings
+from bot.learning.files import FileProblem, read_rows, write_rows
+from bot.learning.importing import ImportReport, TeamNotFound, export_rows, find_member, find_team, import_learnings
 from bot.settings import Settings
 
 TEAM_HELP = "the team: its id (Slack team id T…, Teams tenant id, `local` for learnbot chat), platform:id, or name"
@@ -38,11 +38,18 @@ def add_commands(commands: Any) -> None:
     )
     export_command = commands.add_parser(
         "export",
-        help="export a team's shared learnings as CSV or JSON",
-        description="Write a team's shared learnings, oldest first, in the format import reads.",
+        help="export a team's shared learnings (or one member's own) as CSV or JSON",
+        description="Write a team's shared learnings, oldest first, in the format import reads. Private entries "
+        "are left out, except from their author's own export (--member).",
     )
     export_command.add_argument("what", choices=["learnings"], help="what to export")
     export_command.add_argument("--team", required=True, help=TEAM_HELP)
+    export_command.add_argument(
+        "--member",
+        default=None,
+        metavar="MEMBER",
+        help="only this member's own entries (member id or display name), their private ones included",
+    )
     export_command.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
     export_command.add_argument(
         "--format", choices=["csv", "json"], default=None, help="csv or json (default: from --output, else csv)"
@@ -112,14 +119,15 @@ async def run_export(settings: Settings, args: argparse.Namespace) -> int:
         async with app.sessions() as session:
             try:
                 team = await find_team(session, args.team)
+                member = await find_member(session, team, args.member) if args.member else None
             except TeamNotFound as error:
                 print(f"learnbot: {error}", file=sys.stderr)
                 return 2
             if args.output is None:
-                await write_rows(export_rows(session, team), sys.stdout, file_format)
+                await write_rows(export_rows(session, team, member), sys.stdout, file_format)
                 return 0
             with args.output.open("w", encoding="utf-8", newline="") as out:
-                count = await write_rows(export_rows(session, team), out, file_format)
+                count = await write_rows(export_rows(session, team, member), out, file_format)
     finally:
         await app.close()
     print(f"wrote {count} learnings to {args.output}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 Writes a CSV of N learnings (default 100,000; two authors, dates, tags), then on the database given by
 DATABASE_URL (default: a temporary SQLite file) times, on an emptied log each round:
-- import: reading and checking the file, storing rows and tags in one transaction (bot.learning_import);
+- import: reading and checking the file, storing rows and tags in one transaction (bot.learning.importing);
 - bare: one driver-level executemany of exactly the rows the import stores (same columns and values, so the
   same index work), prepared before the clock starts.
 Rounds alternate which side goes first. Target: import / bare <= 3.
@@ -29,8 +29,8 @@ from benchmarks.search_scale import LANGUAGES, sentence
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.models import Member, Tenant
-from bot.learning_files import read_rows
-from bot.learning_import import check_rows, import_learnings
+from bot.learning.files import read_rows
+from bot.learning.importing import check_rows, import_learnings
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

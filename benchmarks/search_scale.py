@@ -26,8 +26,9 @@ from sqlalchemy import insert, text
 
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
-from bot.db.models import Learning, Member, Tenant
-from bot.learning_log import LearningLog
+from bot.db.models import Member, Tenant
+from bot.learning.log import LearningLog
+from bot.learning.tables import Learning
 
 
 @dataclass(frozen=True)

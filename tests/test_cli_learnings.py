@@ -62,3 +62,49 @@ def test_import_refuses_unknown_teams_and_unreadable_files(tmp_path: Path) -> No
     assert unknown.returncode == 2
     assert "no team 'acme' (known teams: console:local); nothing was imported" in unknown.stderr
     assert "Traceback" not in missing.stderr + unknown.stderr
+
+
+def test_chat_drives_private_edit_delete_related_and_applied_and_export_keeps_private_entries_home(
+    tmp_path: Path,
+) -> None:
+    bo = run(
+        ["chat", "--as", "Bo"],
+        tmp_path,
+        "learned Feature flags decouple deploys from releases #flags\n"
+        "learned --private Feature flags scare me before releases\n",
+    )
+    assert "only you can see it" in bo.stdout, bo.stderr
+    anna = run(
+        ["chat", "--as", "Anna"],
+        tmp_path,
+        "learned Feature flags let releases happen any day\n"
+        "learnings flags @Bo\n"
+        "learnings related 1\n"
+        "learnings edit 3 Feature toggles let releases happen any day #toggles\n"
+        "learnings toggles\n"
+        "learnings delete 1\n"
+        "learnings applied\n",
+    )
+    assert anna.returncode == 0, anna.stderr
+    logged, rest = anna.stdout.split("learnings flags @Bo", 1)
+    assert "Bo learned something similar today" in logged and "decouple deploys" in logged
+    assert "scare me" not in anna.stdout  # Bo's private entry: not in Anna's search, related or reply
+    searched, rest = rest.split("learnings related 1", 1)
+    assert "decouple deploys" in searched and "Bo · " in searched and "#flags" in searched
+    related, rest = rest.split("learnings edit 3", 1)
+    assert "let releases happen any day" in related
+    edited, rest = rest.split("learnings toggles", 1)
+    assert "Entry 3 is changed" in edited
+    found, rest = rest.split("learnings delete 1", 1)
+    assert "Feature toggles let releases" in found
+    deleted, applied = rest.split("learnings applied", 1)
+    assert "no entry 1 of yours" in deleted
+    assert "applied 0 of 1 learnings (0%)" in applied
+
+    team = run(["export", "learnings", "--team", "local", "--format", "json"], tmp_path)
+    assert team.returncode == 0, team.stderr
+    assert "decouple deploys" in team.stdout and "scare me" not in team.stdout
+    own = run(["export", "learnings", "--team", "local", "--member", "Bo", "--format", "json"], tmp_path)
+    assert "scare me" in own.stdout and '"private": "yes"' in own.stdout and "toggles" not in own.stdout
+    others = run(["export", "learnings", "--team", "local", "--member", "Anna", "--format", "json"], tmp_path)
+    assert "scare me" not in others.stdout and "toggles" in others.stdout

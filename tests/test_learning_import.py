@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.app import App
-from bot.db.models import Learning, LearningTag, Tenant
-from bot.learning_files import FileProblem, RawFile, read_rows, write_rows
-from bot.learning_import import TeamNotFound, export_rows, find_member, find_team, import_learnings
+from bot.db.models import Tenant
+from bot.learning.files import FileProblem, RawFile, read_rows, write_rows
+from bot.learning.importing import TeamNotFound, export_rows, find_member, find_team, import_learnings
+from bot.learning.tables import Learning, LearningTag
 from bot.model import ConversationRef, InboundMessage, UserRef
 from tests.support import all_text, say
 

@@ -7,8 +7,8 @@ import json
 from sqlalchemy import func, select
 
 from adapters.app import App
-from bot.db.models import Learning, LearningTag
-from bot.learning_log import extract_tags
+from bot.learning.log import extract_tags
+from bot.learning.tables import Learning, LearningTag
 from bot.model import Buttons
 from tests.support import all_text, press, say
 

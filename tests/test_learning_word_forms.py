@@ -11,8 +11,8 @@ from adapters.app import App
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 from bot.db.stemming import query_stems, stems
-from bot.learning_log import LearningLog
-from bot.learning_search import fts5_match
+from bot.learning.log import LearningLog
+from bot.learning.search import fts5_match
 from tests.conftest import on_postgres
 from tests.support import all_text, say
 

@@ -12,7 +12,7 @@ from adapters.app import App
 from bot.commands.spec import Args
 from bot.conversations.tables import Response
 from bot.core import AS_ANSWER, AS_COMMAND
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.model import Buttons, OutboundMessage
 from bot.people.tables import MemberSettings
 from bot.turn import Turn

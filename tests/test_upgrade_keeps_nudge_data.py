@@ -18,7 +18,8 @@ from bot.clock import ManualClock
 from bot.db.base import UtcDateTime
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
-from bot.db.models import Conversation, ConversationMember, Learning, LearningTag, Member, Tenant
+from bot.db.models import Conversation, ConversationMember, Member, Tenant
+from bot.learning.tables import Learning, LearningTag
 from bot.model import OutboundMessage
 from bot.settings import Settings
 from tests.conftest import POSTGRES_URL, on_postgres
@@ -34,6 +35,10 @@ def _table(name: str, *columns: str, times: tuple[str, ...] = ()) -> sa.TableCla
     return sa.table(name, *(sa.column(c) for c in columns), *(sa.column(c, UtcDateTime()) for c in times))
 
 
+# The learnings table as the previous release had it (the model has grown columns since: private, edited_at).
+_learnings = _table(
+    "learnings", "id", "tenant_id", "member_id", "conversation_id", "language", "text", times=("created_at",)
+)
 _schedules = _table(
     "nudge_schedules",
     *("id", "tenant_id", "conversation_id", "owner_member_id", "created_by_member_id", "spec", "cron"),
@@ -130,7 +135,7 @@ async def _old_release_rows(url: str) -> None:
         )
         learned_at = FRIDAY - timedelta(days=2)  # Wednesday: asked on Thursday (day 1), day 7 still to come
         await connection.execute(
-            sa.insert(Learning),
+            sa.insert(_learnings),
             [
                 {
                     "id": 1,
@@ -374,6 +379,10 @@ async def test_a_database_from_the_previous_release_keeps_everything(upgraded: A
     assert "paused until 2026-12-04" in all_text([OutboundMessage(text="", blocks=home)]).casefold()
     # Learnings and their search.
     assert "Pairing on deploys" in all_text(await say(app.bot, "learnings deploys"))
+    assert "Pairing on deploys" in all_text(await say(app.bot, "learnings #deploys", who="bo"))  # shared, as before
+    async with app.sessions() as session:
+        kept = await session.get_one(Learning, 1)
+        assert (kept.private, kept.edited_at) == (False, None)
     # An Answer button on a prompt posted by the old release still opens the form with the answer so far.
     opened = await press(app.bot, "nudge.answer", "3", where=dm("anna"))
     assert opened[0].forms()[0].inputs[0].initial == "Friday, half written"

@@ -23,7 +23,7 @@ from adapters.slack.replies import Origin, ReplyDelivery
 from adapters.slack.roster import SlackRoster
 from adapters.slack.transport import SlackAdapter
 from bot.commands.book import CommandBook
-from bot.model import ConversationKind, ConversationRef
+from bot.model import ConversationKind, ConversationRef, OutboundMessage
 from bot.ports import DeliveryError, InboundHandler
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ class SlackListeners:
         if action.action_id == render.OPEN_FORM_ACTION:
             form = await self._forms.take(action.value)
             if form is not None and origin.trigger_id:
-                await self._replies.open_form(origin, form)
+                # As a reply holding the form: a spent trigger_id gets a fresh button instead of losing the form.
+                await self._replies.deliver(origin, [OutboundMessage(text=form.title, blocks=(form,), private=True)])
                 return
             action = type(action)(action.user, action.conversation, "slack.expired_form", source=action.source)
         replies = await self._bot.handle_action(action)

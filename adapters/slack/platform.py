@@ -195,7 +195,7 @@ async def mount(web_app: web.Application, app: App) -> Callable[[], Awaitable[No
     app_token = _secret(app.settings.slack_app_token)
     socket_mode = None
     if app_token:
-        socket_mode = await socket_mode_connect(bolt, app_token)
+        socket_mode = await socket_mode_connect(bolt, app_token, app.metrics)
     # OAuth installs go through the admin's browser, so their pages are served over HTTP even in Socket Mode.
     secret = _secret(app.settings.slack_signing_secret) or ""
     web_app.router.add_routes(routes(bolt, secret, events_over_http=socket_mode is None))

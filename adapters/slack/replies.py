@@ -16,6 +16,8 @@ from bot.model import ConversationRef, Form, JsonObject, OutboundMessage, UserRe
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
+# views.open's answers for a trigger_id that can no longer open a modal (older than 3 s, or used already).
+_SPENT_TRIGGER = ("expired_trigger_id", "exchanged_trigger_id")
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,31 @@ class ReplyDelivery:
             origin.team_id, "views.open", wait_on_rate_limit=True, trigger_id=origin.trigger_id, view=view
         )
 
+    async def _open_in_time(self, origin: Origin, form: Form) -> bool:
+        """Open `form` as a modal; False when the trigger_id is spent (Slack's last three seconds passed while the
+        turn waited behind others): the form then goes out as a button that opens it on any replica."""
+        try:
+            await self.open_form(origin, form)
+        except DeliveryError as error:
+            if not error.reason.endswith(_SPENT_TRIGGER):
+                raise
+            log.info("slack trigger_id spent (%s): the form is sent as a button", error.reason)
+            return False
+        return True
+
     async def _deliver_one(self, origin: Origin, reply: OutboundMessage, trigger_id: str | None) -> str | None:
         forms = reply.forms()
         opener: str | None = None
         if forms and trigger_id:
-            await self.open_form(replace(origin, trigger_id=trigger_id), forms[0])
+            opened = await self._open_in_time(replace(origin, trigger_id=trigger_id), forms[0])
             trigger_id = None  # a trigger_id opens one view only
-            rest = tuple(block for block in reply.blocks if not isinstance(block, Form))
-            if not rest:
-                return trigger_id
-            reply = replace(reply, blocks=rest)
+            if opened:
+                rest = tuple(block for block in reply.blocks if not isinstance(block, Form))
+                if not rest:
+                    return trigger_id
+                reply = replace(reply, blocks=rest)
+            else:
+                opener = await self._forms.keep(forms[0])
         elif forms:
             opener = await self._forms.keep(forms[0])
         body = render.message(reply, form_opener=opener)

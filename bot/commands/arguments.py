@@ -141,9 +141,23 @@ class _Parser:
                     return arg, length
         return None
 
+    def open_member_arg(self) -> Arg | None:
+        """A positional member argument not filled yet: a mention fills it wherever it stands
+        (`learnings retro @Bo` and `learnings @Bo retro` alike), and free text stops at it."""
+        return next(
+            (
+                arg
+                for arg in self.spec.args
+                if arg.kind is Kind.MEMBER and not arg.keyword and arg.name not in self.values
+            ),
+            None,
+        )
+
     def stops_text(self, index: int) -> bool:
         """Free text runs up to a keyword whose value follows it (`goal add learn Rust by 2026-12-31`, but not
         `learn by heart`); a value with a digit in it counts, so `--page ²` is refused rather than searched for."""
+        if self.open_member_arg() is not None and self.member_at(index) is not None:
+            return True
         found = self.keyword_at(index)
         if found is None:
             return False
@@ -229,6 +243,11 @@ class _Parser:
                 if found is None:
                     return self.problem(arg, index + length)
                 self.values[arg.name], index = found
+                continue
+            member_arg = self.open_member_arg()
+            if member_arg is not None and member_arg in positional and (mention := self.member_at(index)):
+                self.values[member_arg.name], index = mention
+                positional.remove(member_arg)
                 continue
             while positional:
                 arg = positional.pop(0)

@@ -24,6 +24,8 @@ class EngineConfig:
     concurrency: int = 10
     # Slack allows about one message per second per channel.
     pace_seconds: float = 1.0
+    # A 429's pause is shared through the database; each replica reloads the pauses in force this often.
+    pause_refresh_seconds: float = 1.0
     max_attempts: int = 5
     backoff_seconds: float = 5.0
     tick_seconds: float = 10.0

@@ -6,7 +6,9 @@ per-conversation pacing, recorder), so claiming and recording overlap the sends.
 leaves rows `sending`; after the lease they are handed out again. A send holds one of `concurrency` permits until
 its result is committed, so sent-but-unrecorded never exceeds `concurrency`: that is all a crash can send twice.
 
-A 429 pauses only the scope that got it (the workspace or tenant, or one conversation where the platform says so).
+A 429 pauses only the scope that got it (the workspace or tenant, or one conversation where the platform says so),
+on every replica: the pause is written to the database and each dispatcher reloads the pauses in force about once a
+second (bot.conversations.pauses), never once per send.
 A member who is paused or opted out when a delivery comes due gets nothing: it is recorded as skipped.
 """
 
@@ -31,6 +33,7 @@ from bot.conversations.config import EngineConfig
 from bot.conversations.kinds import Kinds
 from bot.conversations.locking import WriteTurns, is_postgres, take_write_lock
 from bot.conversations.outgoing import Outgoing, load_outgoing
+from bot.conversations.pauses import SharedPauses, paused_tenants, scope_key
 from bot.conversations.pipeline import Flow, Pacing, Planning
 from bot.conversations.recording import (
     PostgresSentRecorder,
@@ -43,9 +46,12 @@ from bot.conversations.tables import Delivery
 from bot.directory import Directory
 from bot.log_context import bound
 from bot.metrics import Metrics
+from bot.model import ConversationRef
 from bot.ports import DeliveryError, Notifier, RateLimited
 
 log = logging.getLogger(__name__)
+# A delivery pass waits out rate-limit pauses ending within this long instead of ending.
+_HOLD_ON = timedelta(seconds=5)
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -86,8 +92,8 @@ class Dispatcher:
         self._sleep = sleep
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:12]}"
         # Pauses after a Retry-After, per scope ((platform, tenant) or (platform, tenant, conversation)): no send
-        # in that scope before the instant.
-        self._paused_until: dict[tuple[str, ...], datetime] = {}
+        # in that scope before the instant, on any replica.
+        self.pauses = SharedPauses(sessions, clock, timedelta(seconds=config.pause_refresh_seconds), self._turns)
 
     # --- claiming -----------------------------------------------------------------------------------------
 
@@ -124,6 +130,10 @@ class Dispatcher:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
+            if self.pauses.any_workspace_paused(now):
+                # Leave a paused workspace's deliveries to after its pause (any replica's, as the table says now):
+                # claimed, they would only come back as retries while other workspaces wait behind them.
+                due = due.where(Delivery.tenant_id.not_in(paused_tenants(now)))
             if is_postgres(session):
                 # One statement: the claim is a CTE the load reads from (no id list back and forth). The due rows
                 # are a MATERIALIZED CTE: evaluated once, so the planner cannot rescan the SKIP LOCKED subquery
@@ -155,6 +165,7 @@ class Dispatcher:
         report = DeliveryReport()
         if recover:
             await self.recover(self._clock.now())
+        await self.pauses.refresh(force=True)  # what other replicas were told while this one was idle
         flow = Flow(self._config)
         pacing = Pacing(self._clock, self._config.pace_seconds, self._sleep)
         try:
@@ -180,6 +191,11 @@ class Dispatcher:
                 if planning is not None and not planning.done:
                     await planning.wait()  # more deliveries are being written
                 continue
+            if not batch and flow.held_back and (resume := self._resume_soon()) is not None:
+                # What a 429 held back is due again in a moment: wait here rather than end the pass and leave
+                # it to the next tick, which comes as late or later and plans first.
+                await self._sleep(resume)
+                continue
             flow.claims_done = not batch
             flow.queue.extend(batch)
             flow.wake_senders()
@@ -188,6 +204,14 @@ class Dispatcher:
             while len(flow.queue) > batch_size // 2:
                 flow.want_more.clear()
                 await flow.want_more.wait()
+
+    def _resume_soon(self) -> float | None:
+        """Seconds until the next pause in force ends, if within `_HOLD_ON`."""
+        now = self._clock.now()
+        ends = self.pauses.next_end(now)
+        if ends is None or ends - now > _HOLD_ON:
+            return None
+        return max((ends - now).total_seconds(), 0.0) + 0.01
 
     async def _sender(self, flow: Flow, pacing: Pacing) -> None:
         queue = flow.queue
@@ -203,7 +227,10 @@ class Dispatcher:
             item = queue.popleft()
             if len(queue) <= flow.low_water:
                 flow.want_more.set()
-            flow.add(await self._send(item, pacing, flow))
+            result = await self._send(item, pacing, flow)
+            if result.retry_at is not None and not result.counts_attempt:
+                flow.held_back = True
+            flow.add(result)
 
     async def _recorder(self, flow: Flow, report: DeliveryReport) -> None:
         """Write whatever finished while the last write ran: results batch up by themselves under load, and a
@@ -244,16 +271,18 @@ class Dispatcher:
             return await self._send_now(item, flow)
         return await pacing.run(item.conversation.id, lambda: self._send_now(item, flow))
 
-    def _scopes(self, item: Outgoing) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    def _scopes(
+        self, item: Outgoing, where: ConversationRef | None = None
+    ) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
         tenant = (item.platform, item.tenant_external_id)
-        conversation = (*tenant, item.conversation.id) if item.conversation is not None else None
+        where = where or item.conversation
+        conversation = (*tenant, where.id) if where is not None else None
         return tenant, conversation
 
-    def _paused(self, item: Outgoing, now: datetime) -> datetime | None:
-        tenant, conversation = self._scopes(item)
-        until = [self._paused_until.get(tenant), self._paused_until.get(conversation) if conversation else None]
-        waits = [instant for instant in until if instant is not None and now < instant]
-        return max(waits) if waits else None
+    def _paused(self, item: Outgoing, now: datetime, where: ConversationRef | None = None) -> datetime | None:
+        tenant, conversation = self._scopes(item, where)
+        keys = [scope_key(tenant)] + ([scope_key(conversation)] if conversation else [])
+        return self.pauses.until(keys, now)
 
     async def _send_now(self, item: Outgoing, flow: Flow) -> SendResult:
         with bound(delivery_id=item.delivery_id):
@@ -278,26 +307,35 @@ class Dispatcher:
         series.outcomes[outcome].inc()
 
     async def _send_one(self, item: Outgoing, flow: Flow) -> SendResult:
+        await self.pauses.refresh()  # a query only when the last load is older than the refresh interval
         paused = self._paused(item, self._clock.now())
         if paused is not None:
             return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False)
         assert item.message is not None
         await flow.permits.acquire()  # released once this result is committed
+        conversation = item.conversation
         try:
-            conversation = item.conversation
             opened = None
             if conversation is None:
                 assert item.user is not None
                 conversation = opened = await self._notifier.open_direct(item.user)
+                # The DM just opened may be the one conversation the platform asked us to leave alone.
+                if (paused := self._paused(item, self._clock.now(), opened)) is not None:
+                    return SendResult(
+                        item, retry_at=paused, reason="rate limited", counts_attempt=False, holds_permit=True
+                    )
             sent = await self._notifier.send(conversation, item.message)
             return SendResult(item, sent=sent, opened=opened, holds_permit=True)
         except RateLimited as error:
             self._metrics.rate_limit_waits.labels(item.platform).inc()
             self._metrics.rate_limit_wait_seconds.labels(item.platform).inc(max(error.retry_after, 0.0))
             until = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
-            tenant, conversation_scope = self._scopes(item)
+            tenant, conversation_scope = self._scopes(item, conversation)
             scope = conversation_scope if error.scope == "conversation" and conversation_scope else tenant
-            self._paused_until[scope] = max(until, self._paused_until.get(scope, until))
+            try:
+                await self.pauses.pause(scope_key(scope), until)
+            except Exception:  # the pause still holds here; the row is retried on the next 429
+                log.exception("could not share the rate-limit pause of %s", scope[0])
             return SendResult(item, retry_at=until, reason=error.reason, counts_attempt=False, holds_permit=True)
         except DeliveryError as error:
             if error.permanent:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Catalog, Translator
 from bot.conversations.kinds import Invitation, Kinds, RoundView
-from bot.conversations.responses import load_responses
+from bot.conversations.responses import load_responses, view_of
 from bot.conversations.tables import Delivery, Round, Series
 from bot.db.models import Conversation, Member, Tenant
 from bot.model import ConversationKind, ConversationRef, OutboundMessage, UserRef
@@ -108,40 +108,26 @@ async def load_outgoing(
         if member_id is not None:
             recipient = Recipient(member_zone or tenant_zone, None, bool(opted_out), bool(paused), until)
             away = away_reason(recipient, now)
-        if away:
-            outgoing.append(
-                Outgoing(
-                    delivery_id,
-                    platform,
-                    tenant_id,
-                    tenant_external,
-                    member_id,
-                    where,
-                    user,
-                    None,
-                    attempts,
-                    away,
-                    label,
-                    due_at,
-                )
-            )
-            continue
-        language = member_language or tenant_language
-        t = translators.get(language) or translators.setdefault(language, catalog.translator(language))
-        kind = kinds.get(view.kind)
-        if purpose == "reminder":
-            message: OutboundMessage | None = kind.reminder(t, view, parent_id or delivery_id)
-        elif purpose == "summary":
-            message = await _summary(session, t, kinds, round, view)
-        else:
-            in_channel = where is not None and where.kind is not ConversationKind.DIRECT
-            key = (round_id, language, in_channel)
-            invitation = invitations.get(key)
-            if invitation is None:
-                invitation = invitations[key] = await kind.invitation(session, t, view, in_channel=in_channel)
-            message = invitation(delivery_id)
-        if message is not None and message.language is None:
-            message = replace(message, language=t.language)
+        message: OutboundMessage | None = None
+        if not away:
+            language = member_language or tenant_language
+            t = translators.get(language) or translators.setdefault(language, catalog.translator(language))
+            kind = kinds.get(view.kind)
+            if purpose == "reminder":
+                message = kind.reminder(t, view, parent_id or delivery_id)
+            elif purpose == "summary":
+                message = await _summary(session, t, kinds, round, view)
+            else:
+                in_channel = where is not None and where.kind is not ConversationKind.DIRECT
+                key = (round_id, language, in_channel)
+                invitation = invitations.get(key)
+                if invitation is None:
+                    invitation = invitations[key] = await kind.invitation(session, t, view, in_channel=in_channel)
+                message = invitation(delivery_id)
+            if message is None:
+                away = "nothing to say"
+            elif message.language is None:
+                message = replace(message, language=t.language)
         outgoing.append(
             Outgoing(
                 delivery_id,
@@ -153,7 +139,7 @@ async def load_outgoing(
                 user,
                 message,
                 attempts,
-                None if message is not None else "nothing to say",
+                away,
                 label,
                 due_at,
             )
@@ -167,21 +153,7 @@ async def _rounds(session: AsyncSession, ids: set[int]) -> dict[int, tuple[Round
     )
     views = {}
     for round, settings in rows:
-        views[round.id] = (
-            round,
-            RoundView(
-                id=round.id,
-                kind=round.kind,
-                tenant_id=round.tenant_id,
-                series_id=round.series_id,
-                conversation_id=round.conversation_id,
-                due_at=round.due_at,
-                closes_at=round.closes_at,
-                anonymous=round.anonymous,
-                context=dict(round.context or {}),
-                settings=dict(settings or {}),
-            ),
-        )
+        views[round.id] = (round, view_of(round, settings))
     return views
 
 

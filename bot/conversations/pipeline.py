@@ -72,6 +72,7 @@ class Flow:
         self.results: list[SendResult] = []
         self.flush = asyncio.Event()
         self.senders_done = False
+        self.held_back = False  # a rate-limit pause sent something back to the table during this pass
         # Sent but not yet committed, plus in flight: at most `concurrency` (what a crash may send twice).
         self.permits = Permits(config.concurrency)
 

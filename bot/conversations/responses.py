@@ -35,6 +35,11 @@ async def round_view(session: AsyncSession, round: Round) -> RoundView:
     settings: Mapping[str, Any] = {}
     if round.series_id is not None:
         settings = (await session.scalar(select(Series.settings).where(Series.id == round.series_id))) or {}
+    return view_of(round, settings)
+
+
+def view_of(round: Round, settings: Mapping[str, Any] | None) -> RoundView:
+    """What a kind sees of `round`, with its series' settings."""
     return RoundView(
         id=round.id,
         kind=round.kind,
@@ -45,7 +50,7 @@ async def round_view(session: AsyncSession, round: Round) -> RoundView:
         closes_at=round.closes_at,
         anonymous=round.anonymous,
         context=dict(round.context or {}),
-        settings=dict(settings),
+        settings=dict(settings or {}),
     )
 
 

@@ -134,3 +134,15 @@ class Response(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RatePause(Base):
+    """A platform's "wait until" after a 429, shared by every replica: no send in `scope` before `until`.
+
+    `scope` is "platform|tenant" (the whole workspace or tenant) or "platform|tenant|conversation" where the platform
+    limits one conversation. Rows are few (one per scope ever paused) and read in one query every second or so."""
+
+    __tablename__ = "conversation_rate_pauses"
+
+    scope: Mapped[str] = mapped_column(String(400), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.conversations.tables import Series
 from bot.db.base import MAX_ROW_ID
-from bot.db.models import Learning, Member
+from bot.db.models import Member
 from bot.directory import member_timezone
 from bot.goals.kind import DONE_ACTION, nudge_plan
 from bot.goals.tables import LearningGoal
-from bot.learning_search import query_words, search_ids
+from bot.learning.search import query_words, search_ids
+from bot.learning.tables import Learning
 from bot.mentoring.tables import MentorPair
 from bot.model import InboundAction, OutboundMessage, Text
 from bot.roles.access import display

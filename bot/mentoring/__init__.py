@@ -8,7 +8,7 @@ from pathlib import Path
 import prompts
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
-from bot.learning_log import LearningLog
+from bot.learning.log import LearningLog
 from bot.mentoring.asking import AskKind
 from bot.mentoring.checkin import CheckInKind
 from bot.mentoring.commands import MentoringCommands

@@ -11,10 +11,11 @@ from sqlalchemy import or_, select
 from bot.commands.spec import Arg, Args, CommandSpec, Kind, Role
 from bot.conversations.tables import Response, Round, Series
 from bot.db.base import MAX_ROW_ID
-from bot.db.models import Learning, Member
+from bot.db.models import Member
 from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
-from bot.learning_log import LearningLog
+from bot.learning.log import LearningLog
+from bot.learning.tables import Learning
 from bot.mentoring.asking import ACCEPT_ACTION, DECLINE_ACTION, ask_plan, notice_plan
 from bot.mentoring.checkin import CHECKIN_TIME, TO_LOG_ACTION, cycle_rounds, pair_rounds, series_plan
 from bot.mentoring.expertise import who_knows

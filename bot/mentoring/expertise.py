@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Learning, LearningTag
-from bot.learning_search import MAX_COUNTED, search_ids
+from bot.learning.search import MAX_COUNTED, search_ids
+from bot.learning.tables import Learning, LearningTag
 from bot.mentoring.people import names_of
 from bot.mentoring.tables import MentoringPreference
 from bot.people.tables import MemberSettings
@@ -45,7 +45,10 @@ async def _matching_entries(session: AsyncSession, tenant_id: int, topic: str) -
     found = set(ids) | set((await session.scalars(tagged)).all())
     if not found:
         return []
-    rows = await session.execute(select(Learning.member_id, Learning.created_at).where(Learning.id.in_(found)))
+    rows = await session.execute(
+        # A private learning is its author's alone: it never makes anyone a suggestion.
+        select(Learning.member_id, Learning.created_at).where(Learning.id.in_(found), Learning.private.is_(False))
+    )
     return [(member_id, created_at) for member_id, created_at in rows.all()]
 
 

@@ -4,7 +4,7 @@ suggested, learning goals, and programme runs (onboarding, kickstart).
 New tables only: nothing of an existing database changes.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0012
 Create Date: 2026-12-01 09:35:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import bot.db.base
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

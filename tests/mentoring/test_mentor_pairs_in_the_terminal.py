@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.app import App
 from bot.clock import ManualClock
 from bot.conversations.kinds import ANSWER_ACTION
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.mentoring.asking import ACCEPT_ACTION
 from bot.mentoring.checkin import TO_LOG_ACTION
 from bot.mentoring.tables import MentorMeeting, MentorPair

@@ -7,7 +7,8 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.db.models import Learning, Member
+from bot.db.models import Member
+from bot.learning.tables import Learning
 from tests.slack.conftest import SlackRig, payload, sign
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.conversations.kinds import ANSWER_ACTION
 from bot.conversations.tables import Response
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.mentoring.checkin import TO_LOG_ACTION
 from tests.slack.conftest import SlackRig, payload
 from tests.slack.test_slack_roster import dm_tick, settle

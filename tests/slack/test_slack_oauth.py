@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Table, select, update
 
 from adapters.slack.store_tables import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE, slack_metadata
-from bot.db.models import Learning, Tenant
+from bot.db.models import Tenant
+from bot.learning.tables import Learning
 from tests.slack.conftest import CLIENT_ID, CLIENT_SECRET, SlackRig
 
 TABLES = slack_metadata()

@@ -73,3 +73,22 @@ async def test_a_form_button_opens_the_form_after_a_restart_and_only_once(slack:
     [expired] = await replica.api.wait_for("response_url:r1")
     assert "expired" in expired["text"]
     assert len(replica.api.of("views.open")) == 1
+
+
+async def test_a_spent_trigger_id_sends_the_form_as_a_button_that_opens_on_the_other_replica(
+    slack: SlackRig, replica: SlackRig
+) -> None:
+    """Slack's trigger_id lives three seconds: a turn that waited longer cannot open its modal. The form then goes
+    out as a button (kept in the database), and a press on any replica opens it."""
+    slack.api.fail("views.open", "expired_trigger_id")
+    compose = payload("block_actions_message", response_url=slack.api.response_url())
+    compose["actions"] = [{**compose["actions"][0], "action_id": "learning.compose", "value": ""}]
+    assert (await slack.interact(compose)).status == 200
+    [offered] = await slack.api.wait_for("response_url:r1")
+    [button] = [element for block in offered["blocks"] if block["type"] == "actions" for element in block["elements"]]
+    assert button["action_id"] == OPEN_FORM_ACTION
+
+    assert (await replica.interact(_press(replica, button["value"], "trigger-fresh"))).status == 200
+    opened = await replica.api.wait_for("views.open", 2)
+    assert opened[-1]["trigger_id"] == "trigger-fresh"
+    assert opened[-1]["view"]["callback_id"] == "learnbot.form"

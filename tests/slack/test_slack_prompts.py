@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from adapters.slack import translate
 from adapters.slack.platform import BACKLOG_KEY
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.model import InboundMessage, OutboundMessage
 from bot.turn import Turn
 from tests.slack.conftest import SlackRig, payload

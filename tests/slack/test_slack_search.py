@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from tests.slack.conftest import SlackRig, payload
 
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from adapters.app import App, build_app
 from adapters.slack.platform import slack_platform
 from adapters.web import HalfConfigured, build_web_app
 from bot.clock import ManualClock
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from bot.settings import Settings
 from tests.slack.conftest import payload
 from tests.slack.fake_slack import FakeSlack
@@ -137,3 +138,18 @@ async def test_oauth_install_pages_are_served_over_http_in_socket_mode(
         await client.close()
         await server.close()
         await app.close()
+
+
+async def test_socket_mode_envelopes_are_counted_in_metrics(socket_mode: SocketRig) -> None:
+    rig = socket_mode
+    first = await rig.socket.send("events_api", payload("message_im"), accepts_response_payload=False)
+    await rig.socket.ack_for(first)
+    await rig.api.wait_for("chat.postEphemeral")
+    metrics = await (await rig.client.get("/metrics")).text()
+    counted = {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "learnbot_inbound_requests_total"
+    }
+    assert counted[(("platform", "slack"), ("status", "200"))] == 1

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.commands.spec import Args
-from bot.db.models import Learning, Member
+from bot.db.models import Member
+from bot.learning.tables import Learning
 from bot.model import Form, InboundAction, Input, OutboundMessage, Text
 from bot.turn import Turn
 from tests.support import add_test_command

@@ -20,7 +20,8 @@ from adapters.app import App
 from adapters.teams.adapter import TeamsConfig
 from adapters.teams.endpoint import teams_state
 from adapters.web import HalfConfigured
-from bot.db.models import Learning, Member, Tenant
+from bot.db.models import Member, Tenant
+from bot.learning.tables import Learning
 from bot.settings import Settings
 from tests.teams.conftest import Rig, start_rig
 from tests.teams.fake_connector import FakeConnector

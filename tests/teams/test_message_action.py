@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from adapters.teams.translate import DATA_KEY, SUBMIT_ACTION
-from bot.db.models import Learning
+from bot.learning.tables import Learning
 from tests.teams.conftest import Rig
 from tests.teams.test_cards import _validate
 

@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import normalize_language
 from bot.commands.grammar import MAX_INPUT_LENGTH
-from bot.db.models import Learning, LearningTag, Member, Tenant
+from bot.db.models import Member, Tenant
 from bot.directory import member_language
-from bot.learning_files import RawFile, RawRow, iter_chunks
-from bot.learning_log import extract_tags, source_link
+from bot.learning.files import RawFile, RawRow, iter_chunks
+from bot.learning.log import extract_tags, source_link
+from bot.learning.tables import Learning, LearningTag
 
+PRIVATE_VALUES = ("yes", "true", "1", "ja")
 CHUNK = 1000
 
 
@@ -47,6 +49,7 @@ class CheckedRow:
     created_at: datetime
     content_key: str
     source_url: str | None = None
+    private: bool = False
 
 
 @dataclass
@@ -183,7 +186,8 @@ def _check(
     if link and source_link(link) is None:
         return RowError(row.line, f"link {link[:80]!r} is not an https:// address")
     key = content_key(author.id, given_date, text)
-    return CheckedRow(row.line, author.id, text, language, given_date or now, key, source_link(link))
+    private = fields.get("private", "").strip().casefold() in PRIVATE_VALUES
+    return CheckedRow(row.line, author.id, text, language, given_date or now, key, source_link(link), private)
 
 
 def _insert(session: AsyncSession) -> Insert:
@@ -219,6 +223,7 @@ async def store_rows(
                 "created_at": row.created_at,
                 "content_key": row.content_key,
                 "source_url": row.source_url,
+                "private": row.private,
             }
             for row in fresh
         ]
@@ -257,14 +262,14 @@ async def find_member(session: AsyncSession, team: Tenant, who: str) -> Member:
     return found
 
 
-async def export_rows(session: AsyncSession, team: Tenant) -> AsyncIterator[dict[str, str]]:
-    """The team's shared entries, oldest first, as file rows (see bot.learning_files.COLUMNS)."""
-    query = (
-        select(Learning)
-        .where(Learning.tenant_id == team.id)
-        .order_by(Learning.created_at, Learning.id)
-        .execution_options(yield_per=CHUNK)
-    )
+async def export_rows(
+    session: AsyncSession, team: Tenant, member: Member | None = None
+) -> AsyncIterator[dict[str, str]]:
+    """The team's shared entries, oldest first, as file rows (see bot.learning.files.COLUMNS); with `member`,
+    that member's own entries, private ones included (a private entry leaves in its author's export only)."""
+    query = select(Learning).where(Learning.tenant_id == team.id)
+    query = query.where(Learning.member_id == member.id) if member is not None else query.where(~Learning.private)
+    query = query.order_by(Learning.created_at, Learning.id).execution_options(yield_per=CHUNK)
     async for learning in await session.stream_scalars(query):
         yield {
             "text": learning.text,
@@ -274,4 +279,5 @@ async def export_rows(session: AsyncSession, team: Tenant) -> AsyncIterator[dict
             "language": learning.language,
             "tags": " ".join(tag.tag for tag in learning.tags),
             "link": learning.source_url or "",
+            "private": "yes" if learning.private else "",
         }

@@ -13,6 +13,9 @@ thousand rows to show five. User text never reaches the query syntax: it is redu
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,19 +32,61 @@ def query_words(query: str) -> list[str]:
     return words(query)[:MAX_QUERY_WORDS]
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides its words. Private entries are never among the results."""
+
+    author_id: int | None = None
+    since: datetime | None = None
+    tags: tuple[str, ...] = ()
+    exclude_author_id: int | None = None  # related learnings: a colleague's, not one's own
+    exclude_ids: tuple[int, ...] = field(default=())
+
+    def sql(self) -> tuple[str, dict[str, object]]:
+        """Extra conditions on `l` (the learnings row), with their parameters; never user text in the SQL."""
+        conditions = ["NOT l.private"]
+        params: dict[str, object] = {}
+        if self.author_id is not None:
+            conditions.append("l.member_id = :f_author")
+            params["f_author"] = self.author_id
+        if self.exclude_author_id is not None:
+            conditions.append("l.member_id != :f_not_author")
+            params["f_not_author"] = self.exclude_author_id
+        if self.since is not None:
+            conditions.append("l.created_at >= :f_since")
+            params["f_since"] = self.since
+        for index, tag in enumerate(self.tags):
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM learning_tags t WHERE t.learning_id = l.id AND t.tag = :f_tag{index})"
+            )
+            params[f"f_tag{index}"] = tag
+        for index, learning_id in enumerate(self.exclude_ids):
+            conditions.append(f"l.id != :f_not_id{index}")
+            params[f"f_not_id{index}"] = learning_id
+        return " AND ".join(conditions), params
+
+
 async def search_ids(
-    session: AsyncSession, tenant_id: int, query: str, *, offset: int, limit: int
+    session: AsyncSession,
+    tenant_id: int,
+    query: str,
+    *,
+    offset: int,
+    limit: int,
+    filters: Filters = Filters(),
+    any_word: bool = False,
 ) -> tuple[list[int], int]:
-    """Ids of matching learnings for one page, best first, and the number of matches (at most MAX_COUNTED + 1)."""
+    """Ids of matching learnings for one page, best first, and the number of matches (at most MAX_COUNTED + 1).
+    Every word must match, or with `any_word` at least one (similar learnings: the ranking does the rest)."""
     tokens = query_words(query)
     if not tokens:
         return [], 0
     if session.get_bind().dialect.name == "postgresql":
-        return await _search_postgresql(session, tenant_id, tokens, offset, limit)
-    return await _search_sqlite(session, tenant_id, tokens, offset, limit)
+        return await _search_postgresql(session, tenant_id, tokens, offset, limit, filters, any_word)
+    return await _search_sqlite(session, tenant_id, tokens, offset, limit, filters, any_word)
 
 
-def fts5_match(tokens: list[str]) -> str:
+def fts5_match(tokens: list[str], *, any_word: bool = False) -> str:
     """An FTS5 query: every word must match, each in the language columns whose stemmer gives that stem.
 
     "mötet" becomes `({da} : "mötet" OR {sv} : "möt" OR {en} : "motet")`. Stems are letters and digits only,
@@ -54,7 +99,7 @@ def fts5_match(tokens: list[str]) -> str:
             columns_by_stem.setdefault(stems[language], []).append(language)
         alternatives = [f'{{{" ".join(columns)}}} : "{stem}"' for stem, columns in columns_by_stem.items()]
         groups.append("(" + " OR ".join(alternatives) + ")")
-    return " AND ".join(groups)
+    return (" OR " if any_word else " AND ").join(groups)
 
 
 _SQLITE_MATCHES = (
@@ -64,15 +109,15 @@ _SQLITE_MATCHES = (
 
 
 async def _search_sqlite(
-    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int
+    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int, filters: Filters, any_word: bool
 ) -> tuple[list[int], int]:
-    params = {"match": fts5_match(tokens), "tenant": tenant_id}
+    conditions, params = filters.sql()
+    params.update(match=fts5_match(tokens, any_word=any_word), tenant=tenant_id)
+    matches = f"{_SQLITE_MATCHES} AND {conditions}"
     # FTS5 walks its doclists newest first and stops after MAX_COUNTED + 1 of this tenant's matches.
     newest = list(
         (
-            await session.execute(
-                text(f"{_SQLITE_MATCHES} ORDER BY learnings_fts.rowid DESC LIMIT {MAX_COUNTED + 1}"), params
-            )
+            await session.execute(text(f"{matches} ORDER BY learnings_fts.rowid DESC LIMIT {MAX_COUNTED + 1}"), params)
         ).scalars()
     )
     if not newest or offset >= min(len(newest), MAX_COUNTED):
@@ -81,7 +126,7 @@ async def _search_sqlite(
     lowest = newest[min(len(newest), MAX_COUNTED) - 1]
     rows = await session.execute(
         text(
-            f"{_SQLITE_MATCHES} AND learnings_fts.rowid >= :lowest "
+            f"{matches} AND learnings_fts.rowid >= :lowest "
             "ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
         ),
         {**params, "lowest": lowest, "limit": limit, "offset": offset},
@@ -92,13 +137,13 @@ async def _search_sqlite(
 _PG_CONFIGURATIONS = {"da": "danish", "sv": "swedish", "en": "english"}
 
 
-def _pg_language_query(language: str) -> str:
+def _pg_language_query(language: str, joiner: str) -> str:
     """The tsquery "every word" for entries in `language`, as text: PostgreSQL's own stem of each word or its
     Snowball stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as the index leaves them out;
     NULL when every word is one."""
     own = f"plainto_tsquery('pg_catalog.{_PG_CONFIGURATIONS[language]}', word)"
     either = f"({own} || plainto_tsquery('simple', {language}))::text"
-    return f"(SELECT string_agg('(' || {either} || ')', ' & ') FILTER (WHERE numnode({own}) > 0) FROM terms)"
+    return f"(SELECT string_agg('(' || {either} || ')', '{joiner}') FILTER (WHERE numnode({own}) > 0) FROM terms)"
 
 
 # Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
@@ -106,11 +151,15 @@ def _pg_language_query(language: str) -> str:
 # asyncpg prepares statements, and after five runs PostgreSQL may plan one for any tsquery: the plan of a rare
 # word (read every match from the GIN index) then serves a word in every eighth entry, 40 times slower. So the
 # search is planned for its own words (plan_cache_mode, for this transaction), set in the same round trip.
-_PG_QUERIES = (
-    "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-    f"{', '.join(_pg_language_query(language) for language in INDEX_LANGUAGES)}"
-)
+def _pg_queries(joiner: str) -> str:
+    return (
+        "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+        f"{', '.join(_pg_language_query(language, joiner) for language in INDEX_LANGUAGES)}"
+    )
+
+
+_PG_QUERIES = {False: _pg_queries(" & "), True: _pg_queries(" | ")}
 _PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
 
 
@@ -120,18 +169,19 @@ def _pg_terms(tokens: list[str]) -> dict[str, list[str]]:
 
 
 async def _search_postgresql(
-    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int
+    session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int, filters: Filters, any_word: bool
 ) -> tuple[list[int], int]:
     arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
-    row = (await session.execute(text(_PG_QUERIES).bindparams(*arrays), _pg_terms(tokens))).one()
+    row = (await session.execute(text(_PG_QUERIES[any_word]).bindparams(*arrays), _pg_terms(tokens))).one()
     queries = {language: query for language, query in zip(INDEX_LANGUAGES, row[1:], strict=True) if query}
     if not queries:
         return [], 0
-    params: dict[str, object] = {f"q_{language}": query for language, query in queries.items()}
+    conditions, params = filters.sql()
+    params.update({f"q_{language}": query for language, query in queries.items()})
     params.update(tenant=tenant_id, q_any=" | ".join(f"({query})" for query in queries.values()))
     # One GIN lookup for any language's query, then each entry held to its own language's query.
     match = (
-        "l.tenant_id = :tenant AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
+        f"l.tenant_id = :tenant AND {conditions} AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
         + " OR ".join(
             f"({_PG_LANGUAGE[language]} AND l.search_vector @@ CAST(:q_{language} AS tsquery))" for language in queries
         )

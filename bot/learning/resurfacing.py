@@ -24,10 +24,10 @@ from bot.conversations.kinds import (
     RoundView,
     choice_button,
 )
-from bot.conversations.tables import Series
+from bot.conversations.tables import Response, Round, Series
 from bot.core import LearnBot
-from bot.db.models import Learning
-from bot.learning_log import LearningLog
+from bot.learning.log import LearningLog
+from bot.learning.tables import Learning
 from bot.model import Block, Buttons, Form, Header, InboundAction, Input, Option, OutboundMessage, Text
 from bot.turn import Turn
 
@@ -66,6 +66,36 @@ def series_values(learning: Learning, window: timedelta) -> dict[str, Any]:
         "next_due_at": learning.created_at + timedelta(days=OFFSETS_DAYS[0]),
         "created_at": learning.created_at,
     }
+
+
+def _learning_id(series_subject: str | None) -> int | None:
+    prefix, _, number = (series_subject or "").partition(":")
+    return int(number) if prefix == "learning" and number.isdigit() else None
+
+
+async def applied_ids(
+    session: AsyncSession, *, learning_ids: Sequence[int] = (), member_id: int | None = None
+) -> set[int]:
+    """Which learnings their author answered "yes" to "did you use it?" (any of the 1, 7, 30 day questions):
+    among `learning_ids`, or all of `member_id`'s."""
+    query = (
+        select(Series.subject, Response.answers)
+        .join(Round, Round.series_id == Series.id)
+        .join(Response, Response.round_id == Round.id)
+        .where(Series.kind == KIND, Response.member_id == Series.owner_member_id)
+    )
+    if member_id is not None:
+        query = query.where(Series.owner_member_id == member_id)
+    if learning_ids:
+        query = query.where(Series.subject.in_([subject(learning_id) for learning_id in learning_ids]))
+    elif member_id is None:
+        return set()
+    applied = set()
+    for series_subject, answers in await session.execute(query):
+        learning_id = _learning_id(series_subject)
+        if learning_id is not None and isinstance(answers, dict) and answers.get("outcome") == "yes":
+            applied.add(learning_id)
+    return applied
 
 
 class ResurfaceKind:

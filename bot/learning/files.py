@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-COLUMNS = ("text", "author", "author_id", "date", "language", "tags", "link")
+# "private": "yes" on an entry only its author sees (in the author's own export); it stays private on import.
+COLUMNS = ("text", "author", "author_id", "date", "language", "tags", "link", "private")
 _ALIASES = {
     "text": ("text", "tekst", "learning", "læring", "lärdom"),
     "author": ("author", "forfatter", "författare", "name", "navn", "namn"),
@@ -24,6 +25,7 @@ _ALIASES = {
     "language": ("language", "sprog", "språk"),
     "tags": ("tags", "tag", "mærker", "taggar"),
     "link": ("link", "url", "source", "source_url"),
+    "private": ("private", "privat"),
 }
 _COLUMN_OF = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
 

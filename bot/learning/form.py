@@ -1,14 +1,13 @@
-"""Logging a learning through a form (Slack modal, Teams card) and the learning section of a member's home."""
+"""Logging a learning through a form (Slack modal, Teams card), and the quick actions on a member's home."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands.learning import SNIPPET_LENGTH, LearningCommands
-from bot.directory import member_timezone
 from bot.home import actions_section
-from bot.learning_log import LearningLog, source_link
-from bot.model import Block, Context, Form, InboundAction, Input, OutboundMessage, Text
+from bot.learning.commands import LearningCommands
+from bot.learning.log import LearningLog, source_link
+from bot.model import Block, Form, InboundAction, Input, OutboundMessage
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
 COMPOSE = "learning.compose"
 SUBMIT = "learning.submit"
 TEXT_FIELD = "text"
-HOME_RECENT = 5
 
 
 class LearningForm:
@@ -28,7 +26,6 @@ class LearningForm:
     def register(self, bot: LearnBot) -> None:
         bot.action(COMPOSE, self.compose)
         bot.action(SUBMIT, self.submit)
-        bot.home.add(self.recent_section, order=50)
         bot.home.add(self._actions, order=90)
 
     async def compose(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
@@ -55,20 +52,6 @@ class LearningForm:
         if not isinstance(text, str) or not text.strip():
             raise UsageError("learned.empty")
         return await self._commands.save(turn, text.strip(), source_url=source_link(action.value))
-
-    async def recent_section(self, turn: Turn) -> tuple[Block, ...]:
-        page = await self._log.recent(turn.session, turn.member.id)
-        if not page.items:
-            return (Text(turn.t("home.no_learnings")),)
-        zone = member_timezone(turn.member)
-        blocks: list[Block] = [Text(turn.t("home.recent_title", total=page.total))]
-        for learning in page.items[:HOME_RECENT]:
-            text = " ".join(learning.text.split())
-            if len(text) > SNIPPET_LENGTH:
-                text = text[: SNIPPET_LENGTH - 1] + "…"
-            blocks.append(Text(text))
-            blocks.append(Context(learning.created_at.astimezone(zone).strftime("%Y-%m-%d")))
-        return tuple(blocks)
 
     async def _actions(self, turn: Turn) -> tuple[Block, ...]:
         return actions_section(turn)

@@ -1,0 +1,23 @@
+"""The learning log: what members learned (its tables, search, import and export), the `learned` / `learnings`
+commands and the form, the home section, and resurfacing (a kind of the conversation engine that asks whether a
+learning was used)."""
+
+from __future__ import annotations
+
+from bot.conversations.engine import ConversationEngine
+from bot.core import LearnBot
+from bot.learning import resurfacing
+from bot.learning.commands import LearningCommands
+from bot.learning.form import LearningForm
+from bot.learning.home import ORDER, LearningHome
+from bot.learning.log import LearningLog
+
+
+def install(bot: LearnBot, engine: ConversationEngine, log: LearningLog) -> LearningLog:
+    """The learning log's one install step: its commands, the form, the home section and resurfacing."""
+    commands = LearningCommands(log)
+    commands.register(bot)
+    LearningForm(log, commands).register(bot)
+    bot.home.add(LearningHome(log).recent_section, order=ORDER)
+    resurfacing.install(bot, engine, log)
+    return log
