@@ -69,6 +69,12 @@ class Catalog:
                 entries[path.stem] = flatten(tomllib.load(file))
         return cls(entries)
 
+    def add_directory(self, directory: Path) -> None:
+        """Add a feature's own texts: one `<language>.toml` per language in `directory`."""
+        for path in sorted(directory.glob("*.toml")):
+            with path.open("rb") as file:
+                self.add(path.stem, flatten(tomllib.load(file)))
+
     def add(self, language: str, entries: Mapping[str, CatalogValue]) -> None:
         """Add texts to one language (a feature's own catalog, or a test's)."""
         self._entries.setdefault(language, {}).update(entries)

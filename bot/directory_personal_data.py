@@ -9,7 +9,6 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, ConversationMember, Member
-from bot.learning.tables import Learning
 from bot.model import ConversationKind
 from bot.people.tables import MemberSettings
 from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
@@ -19,6 +18,9 @@ from bot.privacy.rows import rows
 async def direct_conversation_ids(session: AsyncSession, member: Member) -> list[int]:
     """The member's 1:1 conversations with the bot (their ids name the member on the platform): linked to them,
     stored as their DM, where they logged a learning, or holding them in the platform reference (Teams)."""
+    # Imported here: the learning log's package imports the engine, whose contract imports this module.
+    from bot.learning.tables import Learning
+
     linked = select(ConversationMember.conversation_id).where(ConversationMember.member_id == member.id)
     settings = select(MemberSettings.direct_conversation_id).where(MemberSettings.member_id == member.id)
     logged = select(Learning.conversation_id).where(Learning.member_id == member.id)

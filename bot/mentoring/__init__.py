@@ -1,0 +1,28 @@
+"""Mentoring: mentor pairs with check-ins on their cadence, finding who knows a topic, and the programme owner's
+report. Check-ins and the ask-to-mentor question are kinds of the conversation engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import prompts
+from bot.conversations.engine import ConversationEngine
+from bot.core import LearnBot
+from bot.learning.log import LearningLog
+from bot.mentoring import personal_data
+from bot.mentoring.asking import AskKind
+from bot.mentoring.checkin import CheckInKind
+from bot.mentoring.commands import MentoringCommands
+
+TEXTS = Path(prompts.__file__).parent / "mentoring"
+
+
+def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> MentoringCommands:
+    """Mentoring's one install step: its texts, kinds and commands and its personal-data contract."""
+    bot.catalog.add_directory(TEXTS)
+    engine.install(CheckInKind())
+    engine.install(AskKind())
+    commands = MentoringCommands(engine, learning_log)
+    commands.register(bot)
+    bot.personal_data.register(personal_data.CONTRACT)
+    return commands
