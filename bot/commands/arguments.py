@@ -127,6 +127,7 @@ class _Parser:
         self.mentions = [mention for mention in mentions if mention.text]
         self.keywords = keywords
         self.choices = choices
+        self.text_keeps_mentions = any(arg.kind is Kind.TEXT and arg.keeps_mentions for arg in spec.args)
         self.args = {arg.name: arg for arg in spec.args}
         self.values: dict[str, ArgValue] = {}
         self.position = 0
@@ -156,8 +157,11 @@ class _Parser:
     def stops_text(self, index: int) -> bool:
         """Free text runs up to a keyword whose value follows it (`goal add learn Rust by 2026-12-31`, but not
         `learn by heart`); a value with a digit in it counts, so `--page ²` is refused rather than searched for."""
-        if self.open_member_arg() is not None and self.member_at(index) is not None:
-            return True
+        if self.open_member_arg() is not None and (member := self.member_at(index)) is not None:
+            if not self.text_keeps_mentions:
+                return True
+            if member[1] >= len(self.words) or self.keyword_at(member[1]) is not None:
+                return True
         found = self.keyword_at(index)
         if found is None:
             return False

@@ -67,6 +67,9 @@ class Arg:
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 1_000_000
+    # Free text that may mention members itself (`retro action Pair with @Cy on deploys @Bo`): only a mention
+    # that closes the text (at the end, or before a keyword) is the member argument after it.
+    keeps_mentions: bool = False
 
     def __post_init__(self) -> None:
         if self.keyword and self.required and self.kind is not Kind.FLAG:

@@ -95,7 +95,7 @@ class RetroCommands:
                         "retro.action",
                         self.add_action,
                         (
-                            Arg("text", Kind.TEXT),
+                            Arg("text", Kind.TEXT, keeps_mentions=True),
                             Arg("owner", Kind.MEMBER, required=False),
                             Arg("by", Kind.DATE, keyword=True),
                         ),
