@@ -77,10 +77,12 @@ class App:
 
     async def start(self) -> None:
         """Start background work (the engine's ticks, housekeeping). Adapters must be registered first."""
+        self.conversations.resume()
         self.timekeeper.start()
 
     async def stop(self) -> None:
-        """Stop background work, letting a tick in progress finish."""
+        """Stop background work, letting a tick in progress finish its sends in flight (it claims no more)."""
+        self.conversations.wind_down()
         await self.timekeeper.stop()
 
     async def housekeeping(self) -> None:

@@ -122,3 +122,29 @@ async def test_crossing_429s_keep_the_later_pause(app: App, clock: ManualClock) 
     for replica in (first, second):
         assert replica.dispatcher.pauses.until(["slack|T1"], MONDAY_0900_CPH) == later
     assert second.dispatcher.pauses.until(["slack|T1"], later) is None
+
+
+async def test_a_stop_mid_fan_out_hands_the_unsent_back_at_once(app: App, clock: ManualClock) -> None:
+    """A graceful stop (SIGTERM) during a large pass: the pass claims no more, sends in flight finish, and what was
+    claimed but not sent is pending again at once (not held until the lease runs out), for the other replica."""
+
+    @dataclass
+    class StopsAfterTen(ClockedAdapter):
+        async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
+            if len(self.sent) == 10:
+                first.wind_down()
+            return await super().send(conversation, message)
+
+    adapter = StopsAfterTen(clock=clock)
+    app.notifier.register(adapter)
+    await _team_due_at_nine(app, clock, 60)
+    first = engine_for(app, name="stopping", batch_size=20, concurrency=2)
+    await first.tick()
+    states = await _states(app)
+    assert 10 <= states["sent"] < 20 and states["sending"] == 0
+    assert states["sent"] + states["pending"] == 60
+
+    other = engine_for(app, name="other")
+    await other.dispatcher.deliver()
+    assert (await _states(app)) == Counter({"sent": 60})
+    assert len({conversation.id for conversation, _ in adapter.sent}) == 60 == len(adapter.sent)

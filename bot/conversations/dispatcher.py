@@ -93,6 +93,7 @@ class Dispatcher:
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:12]}"
         # Pauses after a Retry-After, per scope ((platform, tenant) or (platform, tenant, conversation)): no send
         # in that scope before the instant, on any replica.
+        self._winding_down = False
         self.pauses = SharedPauses(sessions, clock, timedelta(seconds=config.pause_refresh_seconds), self._turns)
 
     # --- claiming -----------------------------------------------------------------------------------------
@@ -181,9 +182,22 @@ class Dispatcher:
             raise group.exceptions[0] from None
         return report
 
+    def wind_down(self) -> None:
+        """Stop claiming and hand what is claimed but unsent back to the table (the process is stopping): a pass
+        over a large, rate-limited fan-out would otherwise hold a graceful stop for as long as the fan-out lasts."""
+        self._winding_down = True
+
+    def resume(self) -> None:
+        """Claim again (the process started again after a stop)."""
+        self._winding_down = False
+
     async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
         while True:
+            if self._winding_down:
+                flow.claims_done = True
+                flow.wake_senders()
+                return
             # Planning may commit while a claim runs (on PostgreSQL the claim may not see it): claim once more after.
             planned = planning is None or planning.done
             batch = await self.claim(batch_size)
@@ -225,6 +239,9 @@ class Dispatcher:
                 await waiter
                 continue
             item = queue.popleft()
+            if self._winding_down:  # back to pending at once, for another replica or the next start
+                flow.add(SendResult(item, retry_at=self._clock.now(), reason="stopping", counts_attempt=False))
+                continue
             if len(queue) <= flow.low_water:
                 flow.want_more.set()
             result = await self._send(item, pacing, flow)

@@ -85,6 +85,14 @@ class ConversationEngine:
         self.answers = Answers(self.kinds)
         self._listeners: list[Callable[[], None]] = []
 
+    def wind_down(self) -> None:
+        """The process is stopping: a delivery pass in progress stops claiming and hands back what it has not sent."""
+        self.dispatcher.wind_down()
+
+    def resume(self) -> None:
+        """Started again after `wind_down()`."""
+        self.dispatcher.resume()
+
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` when a feature changed what is due (the time-keeper re-plans its wake-up)."""
         self._listeners.append(listener)
