@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
+from bot.conversations.responses import respondent_key
+from bot.conversations.tables import Response, Round
 from bot.db.models import Member
 from bot.learning.tables import Learning
 from bot.privacy import audit
@@ -42,6 +44,10 @@ async def test_forget_me_keeping_learnings_leaves_no_trace_and_counts_unchanged(
     after = await dump(app)
     assert traces(after, zelda, "U-zelda", "Zelda") == []
     assert await counts(app) == before  # the team's counts are unchanged
+    async with app.sessions() as session:  # the open anonymous round's secret no longer finds her answer
+        [open_round] = await session.scalars(select(Round).where(Round.state == "open", Round.anonymous.is_(True)))
+        respondents = list(await session.scalars(select(Response.respondent).where(Response.round_id == open_round.id)))
+        assert len(respondents) == 2 and respondent_key(open_round, zelda) not in respondents
     [installation] = after["slack_installations"]  # the workspace keeps working; her user token is gone
     assert (installation["bot_token"], installation["user_token"]) == ("xoxb-1", None)
     # Her learning stays for the team, without author.

@@ -120,7 +120,7 @@ async def unlinked(session: AsyncSession, member: Member) -> list[str]:
 
 
 async def retain(session: AsyncSession, cutoff: datetime) -> int:
-    """Raw answers older than the cutoff are emptied; the response rows stay, so participation figures still count."""
+    """Raw answers older than the cutoff are emptied; the response rows stay, so every count built on them stays."""
     old = await session.execute(select(Response.id, Response.answers).where(Response.updated_at < cutoff))
     ids = [response_id for response_id, answers in old if answers]
     for start in range(0, len(ids), 500):
