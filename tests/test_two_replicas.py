@@ -273,11 +273,12 @@ async def test_two_serve_processes_share_forms_pauses_tokens_and_send_each_promp
     async with aiohttp.ClientSession() as http:
         sent = [await r.metric(http, "learnbot_deliveries_total", outcome="sent") for r in (first, second)]
         assert sum(sent) == everyone and min(sent) > 0, sent
-        # One 429 in all; both replicas held T1's deliveries back (outcome rate_limited), so the one that never
-        # saw the 429 learnt of the pause through the database.
+        # One 429 in all, and T1's deliveries were held back. A replica that learns of the pause from the database
+        # before it claims simply leaves T1's deliveries unclaimed (no rate_limited outcome of its own), so which
+        # replica counts the holds depends on timing; the quiet window below proves both kept the pause.
         waits = [await r.metric(http, "learnbot_rate_limit_waits_total") for r in (first, second)]
         held = [await r.metric(http, "learnbot_deliveries_total", outcome="rate_limited") for r in (first, second)]
-        assert sum(waits) == 1 and min(held) > 0, (waits, held)
+        assert sum(waits) == 1 and sum(held) > 0, (waits, held)
 
     # One refresh per workspace between the two replicas; no post with an old token.
     refreshed = Counter(
