@@ -33,6 +33,7 @@ from botframework.connector.auth import (
 from adapters.teams.auth import DEFAULT_METADATA_URL, FETCH_TIMEOUT, SigningKeys, TokenValidator
 from adapters.teams.cards import render
 from adapters.teams.delivery import Delivery, Pacer
+from adapters.teams.files import PendingFiles, consent_activity
 from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
 from bot.model import (
@@ -164,6 +165,7 @@ class TeamsAdapter:
         # Learnt from inbound activities: where each tenant's connector is and who the bot is there.
         self._service_urls: dict[str, str] = {}
         self._bots: dict[str, JsonObject] = {}
+        self.pending_files = PendingFiles()
 
     async def stop(self) -> None:
         if self.signing_keys is not None:
@@ -256,25 +258,45 @@ class TeamsAdapter:
         await self._continue(self._reference(sent.conversation), logic)
 
     async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
-        """The file as an inline attachment (a base64 data URL) on a message saying what it is."""
+        if file.media_type.startswith("image/"):
+            return await self._send_attachment(conversation, file)
+        # Any other file (an export) in a 1:1 chat: offered on a consent card, uploaded to the member's OneDrive
+        # once they accept (adapters/teams/files.py). Channels cannot take that card: there it stays inline.
+        if conversation.kind is ConversationKind.DIRECT:
+            return await self._offer_file(conversation, file)
+        return await self._send_attachment(conversation, file)
+
+    async def _offer_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        token = self.pending_files.offer(file, conversation.id)
+        return await self._send_payload(conversation, consent_activity(file, token))
+
+    async def post_in_turn(self, context: TurnContext, tenant: str, payload: JsonObject) -> str:
+        """A raw activity (a file card) into the turn's conversation; returns its id."""
+        activity = Activity().deserialize(payload)
+        conversation = context.activity.conversation.id
+        response = await self.delivery.call(tenant, conversation, partial(self._post, context, activity))
+        return response.id if response is not None and response.id else ""
+
+    async def _send_payload(self, conversation: ConversationRef, payload: JsonObject) -> SentRef:
         ids: list[str] = []
+
+        async def logic(context: TurnContext) -> None:
+            ids.append(await self.post_in_turn(context, conversation.tenant, payload))
+
+        await self._continue(self._reference(conversation), logic)
+        return SentRef(conversation, ids[0] if ids else "")
+
+    async def _send_attachment(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """The file as an inline attachment (a base64 data URL) on a message saying what it is."""
         data = base64.b64encode(file.content).decode()
         attachment = {
             "contentType": file.media_type,
             "contentUrl": f"data:{file.media_type};base64,{data}",
             "name": file.name,
         }
-        payload = {"type": "message", "text": file.title, "attachments": [attachment]}
-
-        async def logic(context: TurnContext) -> None:
-            activity = Activity().deserialize(payload)
-            response = await self.delivery.call(
-                conversation.tenant, context.activity.conversation.id, partial(self._post, context, activity)
-            )
-            ids.append(response.id if response is not None and response.id else "")
-
-        await self._continue(self._reference(conversation), logic)
-        return SentRef(conversation, ids[0] if ids else "")
+        return await self._send_payload(
+            conversation, {"type": "message", "text": file.title, "attachments": [attachment]}
+        )
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         """Create (or get back: Teams answers with the existing one) the 1:1 chat of the bot and `user`."""

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from adapters.teams import translate
+from adapters.teams import files, translate
 from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.cards import CARD_CONTENT_TYPE, render, render_submission, task_message, task_module
 from adapters.teams.translate import CardSubmission
@@ -112,6 +113,9 @@ class TeamsTurns:
         if activity.get("name") in (translate.FETCH_TASK, translate.SUBMIT_ACTION):
             await self._message_action(activity, outcome)
             return
+        if activity.get("name") == files.FILE_CONSENT_INVOKE:
+            await self._file_consent(context, tenant, activity, outcome)
+            return
         if activity.get("name") != "adaptiveCard/action":
             outcome.status, outcome.body = 501, {"error": f"invoke {activity.get('name')!r} is not supported"}
             return
@@ -128,6 +132,35 @@ class TeamsTurns:
             outcome.body = {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": updated}
         else:
             outcome.body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "OK"}
+
+    async def _file_consent(
+        self, context: TurnContext, tenant: str, activity: JsonObject, outcome: TurnOutcome
+    ) -> None:
+        """Allow or Decline on a file-consent card: upload the offered file and show it, or say nothing was."""
+        answer = files.consent(activity)
+        if answer is None:
+            outcome.status, outcome.body = 400, {"error": "not a file consent answer"}
+            return
+        outcome.status = 200
+        t = self.catalog.translator(normalize_language(activity.get("locale")) or "en")
+        offered = self.adapter.pending_files.take(answer.token, context.activity.conversation.id)
+        upload_url = answer.upload.get("uploadUrl")
+        if not answer.accepted:
+            key = "teams.file_declined"
+        elif offered is None:
+            key = "teams.file_expired"
+        elif not files.is_upload_url(upload_url) or not offered.content:
+            key = "teams.file_upload_failed"
+        else:
+            try:
+                await files.upload(str(upload_url), offered.content)
+            except (aiohttp.ClientError, TimeoutError) as error:
+                log.warning("could not upload a file to Teams: %s", type(error).__name__)
+                key = "teams.file_upload_failed"
+            else:
+                await self.adapter.post_in_turn(context, tenant, files.info_activity(answer.upload))
+                return
+        await self.adapter.send_in_turn(context, tenant, OutboundMessage.plain(t(key)))
 
     async def _message_action(self, activity: JsonObject, outcome: TurnOutcome) -> None:
         """ "…" on a message → Save as learning: fetchTask opens the core's form in a dialog, submitAction stores
