@@ -136,7 +136,8 @@ CONTRACT = PersonalDataContract(
         ),
         TableUse("conversation_rounds", (), "keep-unlinked"),
         TableUse("conversation_deliveries", ("member_id",), "anonymise"),
-        TableUse("conversation_responses", ("member_id",), "anonymise"),
+        # An answer's text is the respondent's as a whole (its keys are the kind's field ids).
+        TableUse("conversation_responses", ("member_id", "answers"), "anonymise"),
     ),
     export=export,
     erase=erase,

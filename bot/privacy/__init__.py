@@ -12,4 +12,5 @@ if TYPE_CHECKING:
 
 
 def install(bot: LearnBot, *, retention_days: int, k: int) -> None:
+    bot.personal_data.guard(bot.sessions)
     PrivacyCommands(bot, bot.personal_data, retention_days=retention_days, k=k).register(bot)

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Member
+from bot.privacy import json_members
+from bot.privacy.json_members import JsonMembers
+
+__all__ = ["ErasePolicy", "JsonMembers", "PersonalData", "PersonalDataContract", "Rows", "TableUse"]
 
 EraseMode = Literal["delete", "anonymise", "keep-unlinked"]
 Rows = list[dict[str, Any]]
@@ -49,6 +53,7 @@ class PersonalDataContract:
     erase: Erase
     unlinked: Unlinked | None = None
     retain: Retain | None = None
+    json_members: tuple[JsonMembers, ...] = ()
 
 
 class PersonalData:
@@ -74,6 +79,14 @@ class PersonalData:
                 found.setdefault(use.table, set()).update(use.member_columns)
         return found
 
+    def guard(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Sessions from `sessions` refuse JSON that names members where no contract declares it."""
+        json_members.guard(sessions, self.json_members, self.covered)
+
+    def json_members(self) -> tuple[JsonMembers, ...]:
+        """Every JSON path some contract declares as holding members."""
+        return tuple(use for contract in self._contracts for use in contract.json_members)
+
     async def export(self, session: AsyncSession, member: Member) -> tuple[dict[str, Rows], list[str]]:
         """Every row that mentions the member, by table, and what exists about them that cannot be tied back."""
         tables: dict[str, Rows] = {}
@@ -83,9 +96,15 @@ class PersonalData:
                 tables.setdefault(table, []).extend(rows)
             if contract.unlinked is not None:
                 unlinked.extend(await contract.unlinked(session, member))
+        # Rows that name the member only inside JSON (a kind's settings or context), unless a contract has them.
+        for table, rows in (await json_members.rows_naming(session, self.json_members(), member)).items():
+            listed = tables.setdefault(table, [])
+            listed.extend(row for row in rows if row not in listed)
         return tables, unlinked
 
     async def erase(self, session: AsyncSession, member: Member, policy: ErasePolicy) -> None:
+        # First, while every row still stands: the member leaves every declared JSON path.
+        await json_members.scrub(session, self.json_members(), member)
         for contract in reversed(self._contracts):
             await contract.erase(session, member, policy)
             await session.flush()

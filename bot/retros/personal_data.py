@@ -2,7 +2,7 @@
 how forget-me treats it, and what exists but cannot be tied back (anonymous answers, by design).
 
 The engine's own tables (rounds, deliveries, responses) belong to the engine's contract; this one covers the
-retros' tables and the member names an open retro keeps in its round for the blameless nudge.
+retros' tables and declares the member names an open retro keeps in its round for the blameless nudge.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations.tables import Delivery, Round
+from bot.conversations.tables import Delivery
 from bot.db.models import Member
-from bot.privacy.contract import ErasePolicy, PersonalDataContract, Rows, TableUse
+from bot.privacy.contract import ErasePolicy, JsonMembers, PersonalDataContract, Rows, TableUse
 from bot.privacy.rows import rows
 from bot.retros.kinds import COLLECT
 from bot.retros.tables import Retro, RetroAction
@@ -47,13 +47,6 @@ async def erase(session: AsyncSession, member: Member, policy: ErasePolicy) -> N
     await session.execute(
         update(RetroAction).where(RetroAction.created_by_member_id == member.id).values(created_by_member_id=None)
     )
-    first_name = (member.display_name or "").split()[0] if member.display_name else None
-    if first_name:
-        for round in await session.scalars(select(Round).where(Round.kind == COLLECT, Round.state == "open")):
-            names = list((round.context or {}).get("names") or [])
-            if first_name in names:
-                names.remove(first_name)
-                round.context = {**round.context, "names": names}
 
 
 async def unlinked(session: AsyncSession, member: Member) -> list[str]:
@@ -70,4 +63,8 @@ async def unlinked(session: AsyncSession, member: Member) -> list[str]:
     ]
 
 
-CONTRACT = PersonalDataContract(FEATURE, TABLES, export=export, erase=erase, unlinked=unlinked)
+# An open collect round keeps the channel's first names for the blameless nudge (dropped at close).
+JSON_MEMBERS = (JsonMembers("conversation_rounds", "context", ("names", "*"), "name", kind=COLLECT),)
+CONTRACT = PersonalDataContract(
+    FEATURE, TABLES, export=export, erase=erase, unlinked=unlinked, json_members=JSON_MEMBERS
+)
