@@ -14,6 +14,7 @@ from bot.commands.spec import Role
 from bot.db.models import Conversation, Member, Tenant
 from bot.db.upsert import insert_ignore
 from bot.model import ConversationKind, ConversationRef, Profile, UserRef
+from bot.privacy.rows import a_person
 from bot.roles.access import PLATFORM, platform_role
 
 NAME_LENGTH = 200
@@ -116,7 +117,9 @@ class Directory:
         folded = name.strip().casefold()
         if not folded:
             return None
-        members = await session.scalars(select(Member).where(Member.tenant_id == tenant.id).order_by(Member.id))
+        members = await session.scalars(
+            select(Member).where(Member.tenant_id == tenant.id, a_person()).order_by(Member.id)
+        )
         return next(
             (
                 member

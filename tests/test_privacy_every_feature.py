@@ -10,14 +10,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.app import App
 from bot.clock import ManualClock
 from bot.conversations.kinds import ANSWER_ACTION
 from bot.conversations.tables import Delivery, Response, Round
-from bot.db.models import Member
+from bot.db.models import Member, Tenant
 from bot.goals.tables import LearningGoal
+from bot.learning.importing import TeamNotFound, find_member
 from bot.learning.tables import Learning
 from bot.mentoring.checkin import KIND as CHECKIN
 from bot.mentoring.tables import MentorMeeting, MentorPair
@@ -209,6 +211,16 @@ async def test_export_then_forget_over_every_feature(app: App, clock: ManualCloc
         assert words not in forgotten, words
     # The retro's items are the team's, grouped and authorless from the start: they stay.
     assert "Pairing helped" in [row["text"] for row in after_tables["retro_items"]]
+    # The stand-in author of kept learnings is nobody: not suggested, not found by name, not a member to export.
+    await s.run([":as Anna", s.mark("who"), "who knows canary", "learnings canary"])
+    asked = s.between("who")
+    assert "a former colleague" in asked.split("learnings canary", 1)[1]  # the kept learning says so
+    assert "~former" not in asked and "1 learning" not in asked.split("learnings canary", 1)[0]
+    async with app.sessions() as session:
+        team = (await session.scalars(select(Tenant))).one()
+        assert await app.bot.directory.find_by_name(session, team, FORMER_COLLEAGUE_ID) is None
+        with pytest.raises(TeamNotFound):
+            await find_member(session, team, FORMER_COLLEAGUE_ID)
     # The schema walk agrees with the export's own table list: no table the walk knows was missed by both.
     walked = {table.name for metadata in target_metadata() for table in metadata.sorted_tables}
     assert named <= walked

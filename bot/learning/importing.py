@@ -25,7 +25,7 @@ from bot.directory import member_language
 from bot.learning.files import RawFile, RawRow, iter_chunks
 from bot.learning.log import extract_tags, source_link
 from bot.learning.tables import Learning, LearningTag
-from bot.privacy.rows import is_former_colleague
+from bot.privacy.rows import a_person, is_former_colleague
 
 PRIVATE_VALUES = ("yes", "true", "1", "ja")
 CHUNK = 1000
@@ -248,7 +248,7 @@ async def import_learnings(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check and store `raw` into `team` within the caller's transaction (commit it to keep the import)."""
-    members = list(await session.scalars(select(Member).where(Member.tenant_id == team.id)))
+    members = list(await session.scalars(select(Member).where(Member.tenant_id == team.id, a_person())))
     checked, errors = check_rows(raw, team, members, default_author, now)
     stored, already_there = await store_rows(session, team, checked, progress)
     return ImportReport(len(raw.rows), stored, already_there, errors, raw.ignored_columns)
@@ -256,7 +256,7 @@ async def import_learnings(
 
 async def find_member(session: AsyncSession, team: Tenant, who: str) -> Member:
     """A member of `team` by platform user id or display name, for --as-member."""
-    members = _Members(list(await session.scalars(select(Member).where(Member.tenant_id == team.id))))
+    members = _Members(list(await session.scalars(select(Member).where(Member.tenant_id == team.id, a_person()))))
     found = members.find("", who)
     if isinstance(found, str):
         raise TeamNotFound(found)

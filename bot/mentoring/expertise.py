@@ -18,6 +18,7 @@ from bot.learning.tables import Learning, LearningTag
 from bot.mentoring.people import names_of
 from bot.mentoring.tables import MentoringPreference
 from bot.people.tables import MemberSettings
+from bot.privacy.rows import stand_in_ids
 
 HALF_LIFE_DAYS = 90.0
 SHOWN = 5
@@ -71,8 +72,9 @@ async def who_knows(
     for member_id, created_at in entries:
         if member_id != asking_member_id:
             by_member.setdefault(member_id, []).append(created_at)
-    for member_id in await _not_suggestable(session, set(by_member)):
-        del by_member[member_id]
+    # Nobody to ask behind the stand-in of forgotten colleagues' kept learnings.
+    for member_id in await _not_suggestable(session, set(by_member)) | await stand_in_ids(session, tenant_id):
+        by_member.pop(member_id, None)
     scored = sorted(
         ((sum(recency_weight(at, now) for at in dates), member_id) for member_id, dates in by_member.items()),
         key=lambda item: (-item[0], item[1]),

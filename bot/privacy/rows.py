@@ -30,6 +30,17 @@ def is_former_colleague(member: Member | None) -> bool:
     return member is not None and member.platform_user_id == FORMER_COLLEAGUE_ID
 
 
+def a_person() -> ColumnElement[bool]:
+    """Members who are people: the stand-in is nobody, so no roster, audience, lookup or count may include it."""
+    return Member.platform_user_id != FORMER_COLLEAGUE_ID
+
+
+async def stand_in_ids(session: AsyncSession, tenant_id: int) -> set[int]:
+    """The stand-in's id in a team (none until someone chose to keep their learnings)."""
+    query = select(Member.id).where(Member.tenant_id == tenant_id, Member.platform_user_id == FORMER_COLLEAGUE_ID)
+    return set(await session.scalars(query))
+
+
 async def former_colleague(session: AsyncSession, tenant_id: int, now: datetime) -> Member:
     """The team's stand-in author for kept items of forgotten members (created when first needed)."""
     found = await session.scalar(

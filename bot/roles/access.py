@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.spec import Role
 from bot.db.models import Member, Tenant
 from bot.model import OutboundMessage, Profile, Text
+from bot.privacy.rows import a_person
 from bot.turn import Turn
 
 PLATFORM = "platform"
@@ -46,7 +47,7 @@ async def holders(session: AsyncSession, tenant: Tenant, at_least: Role) -> list
     return list(
         await session.scalars(
             select(Member)
-            .where(Member.tenant_id == tenant.id, Member.role.in_(roles))
+            .where(Member.tenant_id == tenant.id, Member.role.in_(roles), a_person())
             .order_by(func.coalesce(Member.display_name, Member.platform_user_id))
         )
     )
