@@ -110,7 +110,8 @@ def manifest(app_id: str, host: str, lists: Sequence[JsonObject], t: Translator,
             {
                 "botId": app_id,
                 "scopes": scopes,
-                "supportsFiles": False,
+                # Files in the personal chat: `export me` is offered on a file-consent card (files.py).
+                "supportsFiles": True,
                 "isNotificationOnly": False,
                 "commandLists": list(lists),
             }
