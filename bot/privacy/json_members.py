@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, Table, event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 
 from bot.db.base import Base
 from bot.db.models import Member
@@ -174,21 +174,34 @@ def guard(
     class GuardedSession(Session):
         pass
 
+    # Per mapped class, once: its JSON attributes to look at (most tables have none, so most objects cost a lookup).
+    watched: dict[Mapper[Any], list[tuple[str, str, str]]] = {}
+
+    def json_attributes(mapper: Mapper[Any]) -> list[tuple[str, str, str]]:
+        if mapper not in watched:
+            table = mapper.local_table
+            if not isinstance(table, Table):
+                watched[mapper] = []
+                return []
+            whole = covered().get(table.name, set())
+            watched[mapper] = [
+                (attribute.key, table.name, attribute.columns[0].name)
+                for attribute in mapper.column_attrs
+                if isinstance(attribute.columns[0].type, JSON) and attribute.columns[0].name not in whole
+            ]
+        return watched[mapper]
+
     def check(session: Session, flush_context: UOWTransaction, instances: object) -> None:
         problems: list[str] = []
-        uses, whole = declared(), covered()
         for loaded in (*session.new, *session.dirty):
             state = sa_inspect(loaded)
-            table = state.mapper.local_table
-            if not isinstance(table, Table):
+            attributes = json_attributes(state.mapper)
+            if not attributes:
                 continue
-            kind = state.dict.get("kind")
-            for attribute in state.mapper.column_attrs:
-                column = attribute.columns[0]
-                if not isinstance(column.type, JSON) or column.name in whole.get(table.name, set()):
-                    continue
-                if attribute.key in state.dict:
-                    problems += undeclared(table.name, column.name, kind, state.dict[attribute.key], uses)
+            uses, kind = declared(), state.dict.get("kind")
+            for key, table, column in attributes:
+                if key in state.dict:
+                    problems += undeclared(table, column, kind, state.dict[key], uses)
         if problems:
             raise UndeclaredMemberJson("JSON naming members without a personal-data contract: " + "; ".join(problems))
 
