@@ -110,6 +110,17 @@ async def test_declared_member_json_is_exported_and_taken_out_on_forget(app: App
     assert rounds[bo_only] == {"reviewer_member_id": bo, "names": ["Bo"]}
 
 
+def test_a_declaration_that_could_never_match_is_refused(app: App) -> None:
+    for use, problem in (
+        (JsonMembers("learnings", "text", ("x",)), "not a JSON column"),
+        (JsonMembers("nowhere", "context", ("x",)), "not a JSON column"),
+        (JsonMembers("conversation_responses", "answers", ("x",), kind="x"), "no kind column"),
+        (JsonMembers("conversation_rounds", "context", ()), "a path"),
+    ):
+        with pytest.raises(ValueError, match=problem):
+            declare(app, use)
+
+
 def test_the_key_rule_finds_members_and_leaves_the_kinds_own_keys_alone() -> None:
     for path in (("owner",), ("mentee_member_id",), ("names", "*"), ("people", "*", "user_id"), ("created_by",)):
         assert looks_like_member(path), path

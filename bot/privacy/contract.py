@@ -65,6 +65,8 @@ class PersonalData:
     def register(self, contract: PersonalDataContract) -> None:
         if any(existing.feature == contract.feature for existing in self._contracts):
             raise ValueError(f"feature {contract.feature!r} already has a personal-data contract")
+        for use in contract.json_members:
+            json_members.check_declaration(use)
         self._contracts.append(contract)
 
     @property

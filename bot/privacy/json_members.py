@@ -46,6 +46,17 @@ class JsonMembers:
     kind: str | None = None
 
 
+def check_declaration(use: JsonMembers) -> None:
+    """Refuse a declaration that could never match: no such table or JSON column, or a kind without a kind column."""
+    table = Base.metadata.tables.get(use.table)
+    if table is None or use.column not in table.c or not isinstance(table.c[use.column].type, JSON):
+        raise ValueError(f"{use.table}.{use.column} is not a JSON column")
+    if use.kind is not None and "kind" not in table.c:
+        raise ValueError(f"{use.table} has no kind column to tell {use.kind!r} rows apart")
+    if not use.path:
+        raise ValueError(f"{use.table}.{use.column}: a path into the JSON is needed")
+
+
 class UndeclaredMemberJson(ValueError):
     """A JSON value names members at a path no personal-data contract declares."""
 
