@@ -110,9 +110,9 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
     await command(app, "learned --private nobody sees this one", "dan")
     async with app.sessions() as session:
         ids = {
-            m.display_name: l.id
-            for l, m in await session.execute(select(Learning, Member).join(Member))
-            if not l.private
+            author.display_name: learning.id
+            for learning, author in await session.execute(select(Learning, Member).join(Member))
+            if not learning.private
         }
     for giver in ("anna", "cy", "dan", "eva", "finn"):
         await press(app.bot, f"{LEARNING_ACTION}:{ids['Bo']}", str(ids["Bo"]), giver)

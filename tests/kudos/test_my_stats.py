@@ -187,7 +187,9 @@ async def test_my_stats_equal_what_the_raw_rows_say_and_only_the_member_sees_the
     my_actions = [action for action in actions if action.owner_member_id == bo]
     assert shown == {
         "Answers to prompts": str(sum(1 for r in responses if r.member_id == bo)),
-        "Prompts answered (last 90 days)": f"{round(100 * len(answered) / len(asked))}% ({len(answered)} of {len(asked)})",
+        "Prompts answered (last 90 days)": (
+            f"{round(100 * len(answered) / len(asked))}% ({len(answered)} of {len(asked)})"
+        ),
         "Streak": f"{current} in a row (best {best})",
         "Learnings logged": (
             f"{len(mine)} ({sum(1 for x in mine if x.created_at >= since)} in the last 90 days; "

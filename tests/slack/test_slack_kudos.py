@@ -22,10 +22,12 @@ async def kudos(rig: SlackRig) -> list[tuple[str, str, str | None]]:
 
 
 async def eventually(check: Any, within: float = 5.0) -> None:
-    """Poll until `check()` holds (the work runs after the ack)."""
-    async with asyncio.timeout(within):
-        while not await check():
-            await asyncio.sleep(0.02)
+    """Poll until `check()` holds (the work runs after the ack), for at most `within` seconds."""
+    for _ in range(int(within / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached in time")
 
 
 async def save_from_message(rig: SlackRig) -> int:
