@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from adapters.slack.manifest import BOT_EVENTS, BOT_SCOPES, manifest
+from bot.clock import ManualClock
 from bot.kudos.tables import Kudos
 from bot.learning.tables import Learning
 from tests.slack.conftest import SlackRig, payload
@@ -120,3 +122,21 @@ def test_the_manifest_subscribes_to_reactions_with_their_scope() -> None:
     events = generated["settings"]["event_subscriptions"]["bot_events"]
     assert {"reaction_added", "reaction_removed"} <= set(events) == set(BOT_EVENTS)
     assert "reactions:read" in generated["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+
+
+async def test_the_digest_posts_in_the_channel_with_its_chart_through_the_external_upload(
+    slack: SlackRig, clock: ManualClock
+) -> None:
+    slack.api.users["U111"] = {"is_admin": True}  # a workspace admin manages the team
+    await slack.command("/learnbot", "digest on fri 14:00")
+    [turned_on] = await slack.api.wait_for("chat.postMessage")
+    assert "Fridays at 14:00" in turned_on["text"]
+    clock.set(datetime(2026, 11, 27, 13, 0, tzinfo=UTC))  # Friday 14:00 in Copenhagen
+    await slack.app.conversations.tick()
+    posts = await slack.api.wait_for("chat.postMessage", 2)
+    assert posts[1]["channel"] == "C111" and "The week's learning story – 2026-11-27" in posts[1]["text"]
+    [ticket] = await slack.api.wait_for("files.getUploadURLExternal")
+    [shared] = await slack.api.wait_for("files.completeUploadExternal")
+    assert ticket["filename"] == "digest-2026-11-27.png" and shared["channel_id"] == "C111"
+    [uploaded] = [content for content in slack.api.uploads.values() if content]
+    assert uploaded.startswith(b"\x89PNG")
