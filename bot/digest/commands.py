@@ -52,7 +52,7 @@ class DigestCommands:
                     CommandSpec("digest.off", self.off, role=Role.MANAGER, place=Place.CHANNEL),
                 ),
                 place=Place.CHANNEL,
-                priority=40,
+                priority=42,
             )
         ]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.tables import Response, Round, Series
@@ -32,6 +32,7 @@ CHART_WEEKS = 6
 STREAK_MILESTONES = (5, 10, 25, 50, 100)
 
 Figure = Shown[int] | Withheld
+Team = Select[int]
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,12 @@ class Digest:
         return not self.top and not self.retros and not isinstance(self.figures.learnings, Shown)
 
 
-async def team_of(session: AsyncSession, conversation_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(ConversationMember.member_id).where(ConversationMember.conversation_id == conversation_id)
-    )
-    return list(rows)
+def team_of(conversation_id: int) -> Team:
+    """The channel's members as a subquery: a large channel's ids never travel as parameters."""
+    return select(ConversationMember.member_id).where(ConversationMember.conversation_id == conversation_id)
 
 
-def _team_learnings(tenant_id: int, conversation_id: int, team: list[int]) -> Any:
+def _team_learnings(tenant_id: int, conversation_id: int, team: Team) -> Any:
     """Shared learnings of the team: written by a member of the channel, or logged in it."""
     return (
         Learning.tenant_id == tenant_id,
@@ -98,7 +97,7 @@ async def _learnings_figure(session: AsyncSession, rule: Rule, where: Any, start
 
 
 async def _kudos_figure(
-    session: AsyncSession, rule: Rule, tenant_id: int, team: list[int], start: datetime, end: datetime
+    session: AsyncSession, rule: Rule, tenant_id: int, team: Team, start: datetime, end: datetime
 ) -> Figure:
     givers = list(
         await session.execute(
@@ -167,7 +166,7 @@ async def _retros(session: AsyncSession, conversation_id: int, start: datetime, 
     return found
 
 
-async def _applied(session: AsyncSession, rule: Rule, team: list[int], start: datetime, end: datetime) -> Figure:
+async def _applied(session: AsyncSession, rule: Rule, team: Team, start: datetime, end: datetime) -> Figure:
     """Shared learnings whose authors said this week that they used them."""
     rows = await session.execute(
         select(Series.subject, Response.member_id, Response.answers)
@@ -194,7 +193,7 @@ async def _applied(session: AsyncSession, rule: Rule, team: list[int], start: da
     return rule.single({applied[learning_id] for learning_id in shared}, len(shared))
 
 
-async def _milestones(session: AsyncSession, rule: Rule, team: list[int], start: datetime, end: datetime) -> Figure:
+async def _milestones(session: AsyncSession, rule: Rule, team: Team, start: datetime, end: datetime) -> Figure:
     """Members whose answering streak passed a milestone this week: their current streak is at least the
     milestone, and was below it before this week's answers."""
     answers = dict(
@@ -225,7 +224,7 @@ async def _milestones(session: AsyncSession, rule: Rule, team: list[int], start:
 async def digest_for(session: AsyncSession, rule: Rule, tenant_id: int, conversation_id: int, end: datetime) -> Digest:
     """The digest of the week ending at `end` for the channel `conversation_id`."""
     start = end - WEEK
-    team = await team_of(session, conversation_id)
+    team = team_of(conversation_id)
     where = _team_learnings(tenant_id, conversation_id, team)
     weeks = []
     for back in range(CHART_WEEKS - 1, -1, -1):

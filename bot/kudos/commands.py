@@ -77,7 +77,7 @@ class KudosCommands:
                 "kudos",
                 self.kudos,
                 (Arg("member", Kind.MEMBER), Arg("reason", Kind.TEXT, required=False, keeps_mentions=True)),
-                priority=15,
+                priority=24,  # after pause/stop: Teams lists a scope's first ten commands
             )
         ]
 

@@ -56,4 +56,4 @@ async def my_stats(turn: Turn, args: Args) -> list[OutboundMessage]:
 def install(bot: LearnBot) -> None:
     """`my stats`' one install step: its texts and the command."""
     bot.catalog.add_directory(Path(prompts.__file__).parent / "stats")
-    bot.command(CommandSpec("my", subcommands=(CommandSpec("my.stats", my_stats),), default="stats", priority=16))
+    bot.command(CommandSpec("my", subcommands=(CommandSpec("my.stats", my_stats),), default="stats", priority=25))
