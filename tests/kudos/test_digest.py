@@ -5,14 +5,14 @@ and nothing of an anonymous retro that its summary did not show."""
 from __future__ import annotations
 
 import struct
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from adapters.app import App
 from adapters.teams.cards import render as teams_render
 from bot.clock import ManualClock
-from bot.conversations.tables import Delivery, Response, Round
+from bot.conversations.tables import Delivery, Response, Round, Series
 from bot.db.models import Conversation, Member
 from bot.digest.kind import KIND
 from bot.kudos.commands import LEARNING_ACTION
@@ -87,6 +87,87 @@ async def anonymous_retro(app: App, now: datetime) -> None:
         await session.commit()
 
 
+async def applied_and_streaks(app: App, now: datetime) -> None:
+    """Five colleagues said this week that they used their learning, and answered their fifth prompt in a row;
+    Finn used his too, but nobody else reached a streak milestone with him."""
+    async with app.sessions() as session:
+        members = {m.display_name: m for m in await session.scalars(select(Member))}
+        shared = select(Learning).where(Learning.private.is_(False))
+        learnings = {learning.member_id: learning for learning in await session.scalars(shared)}
+        for name in ("Anna", "Bo", "Cy", "Dan", "Eva", "Finn"):
+            member = members[name]
+            series = Series(
+                kind="resurface",
+                tenant_id=member.tenant_id,
+                owner_member_id=member.id,
+                subject=f"learning:{learnings[member.id].id}",
+                audience="member",
+                audience_member_ids=[member.id],
+                window_seconds=3600,
+                created_at=now,
+            )
+            session.add(series)
+            await session.flush()
+            asked = Round(
+                kind="resurface",
+                series_id=series.id,
+                tenant_id=member.tenant_id,
+                due_at=now,
+                closes_at=now,
+                state="closed",
+                created_at=now,
+            )
+            session.add(asked)
+            await session.flush()
+            session.add(
+                Response(
+                    round_id=asked.id,
+                    respondent=f"m{member.id}",
+                    member_id=member.id,
+                    answers={"outcome": "yes"},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            # Four answered prompts before this week, and one in it (Finn: only the one in it).
+            for days in (-30, -20, -12, -9, -1) if name != "Finn" else (-1,):
+                due = now + timedelta(days=days)
+                nudge = Round(
+                    kind="nudge",
+                    tenant_id=member.tenant_id,
+                    due_at=due,
+                    closes_at=due + timedelta(hours=2),
+                    state="closed",
+                    created_at=due,
+                )
+                session.add(nudge)
+                await session.flush()
+                session.add(
+                    Delivery(
+                        idempotency_key=f"n{nudge.id}",
+                        purpose="invitation",
+                        tenant_id=member.tenant_id,
+                        round_id=nudge.id,
+                        member_id=member.id,
+                        due_at=due,
+                        state="sent",
+                        not_before=due,
+                        created_at=due,
+                    )
+                )
+                session.add(
+                    Response(
+                        round_id=nudge.id,
+                        respondent=f"m{member.id}",
+                        member_id=member.id,
+                        answers={"answer": "fine"},
+                        created_at=due,
+                        updated_at=due,
+                    )
+                )
+        await session.commit()
+
+
 def room_posts(adapter: RecordingAdapter) -> list[OutboundMessage]:
     return [message for where, message in adapter.sent if where.id == ROOM.id]
 
@@ -118,6 +199,7 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
         await press(app.bot, f"{LEARNING_ACTION}:{ids['Bo']}", str(ids["Bo"]), giver)
     await press(app.bot, f"{LEARNING_ACTION}:{ids['Cy']}", str(ids["Cy"]), "bo")
     await anonymous_retro(app, utc(11, 26, 12))
+    await applied_and_streaks(app, utc(11, 26, 9))
     adapter.sent.clear()
 
     clock.set(utc(11, 27, 12, 59))  # 13:59 in Copenhagen
@@ -132,6 +214,7 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
     assert top.index("Bo learned about #flags today") < top.index("Cy learned about #flags today")
     assert "Bo · 👏 5" in text and "Cy · 👏" not in text  # one giver: a figure about one person is not shown
     assert "6 shared learnings logged this week." in text and "6 kudos given this week." in text
+    assert "✅ 6 learnings put to use this week." in text and "🔥 5 colleagues reached a streak milestone." in text
     assert "nobody sees this one" not in text
     # The anonymous retro: exactly what its summary showed, nothing else of it.
     assert "Learnings from the retro Sprint 48:\n• Top voted learning\n• Second learning\n• Third learning" in text
