@@ -84,7 +84,7 @@ class DigestCommands:
             conversation_id=turn.conversation.id,
             created_by_member_id=turn.member.id,
             subject=subject(turn.conversation.id),
-            settings={"day": day, "time": at.strftime("%H:%M")},
+            settings={"day": day, "time": at.strftime("%H:%M"), "language": turn.language},
         )
         series = await self._engine.add_series(turn.session, plan)
         turn.after_commit.append(self._engine.changed)

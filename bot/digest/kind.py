@@ -5,6 +5,7 @@ post, and whose one invitation is the digest itself, worded in the channel's lan
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,8 +107,12 @@ class DigestKind:
         if round.conversation_id is None or not in_channel:
             return lambda _: None
         tenant = await session.get_one(Tenant, round.tenant_id)
+        # The channel's language: the one it was turned on in (a Danish team's channel in an English workspace).
+        language = round.settings.get("language")
+        if isinstance(language, str) and language in t.catalog.languages:
+            t = t.catalog.translator(language)
         digest = await digest_for(session, self._rule, round.tenant_id, round.conversation_id, round.due_at)
-        message = render(t, digest, ZoneInfo(tenant.timezone))
+        message = replace(render(t, digest, ZoneInfo(tenant.timezone)), language=t.language)
         return lambda _: message
 
     def reminder(self, t: Translator, round: RoundView, invitation_id: int) -> OutboundMessage:

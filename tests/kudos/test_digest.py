@@ -271,7 +271,7 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
 
 
 async def test_digest_in_danish_and_only_in_channels(app: App, clock: ManualClock) -> None:
-    await team_in_room(app)
+    adapter = await team_in_room(app)
     await command(app, "language da", "anna")
     [on] = await command(app, "fredagsfortælling til tor 15:30", "anna")
     assert "torsdage kl. 15:30" in on.text
@@ -282,3 +282,8 @@ async def test_digest_in_danish_and_only_in_channels(app: App, clock: ManualCloc
     assert "kanal" in there.text
     [bad] = await command(app, "fredagsfortælling til fre 25:00", "anna")
     assert "25:00" in all_text([bad])
+    # Posted in the language it was turned on in, on Thursday 15:30 Copenhagen time.
+    clock.set(utc(11, 26, 14, 30))
+    await app.conversations.tick()
+    [posted] = room_posts(adapter)
+    assert posted.language == "da" and "📖 Ugens læringsfortælling – 2026-11-26" in posted.text
