@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.commands.spec import Arg, Args, CommandSpec, Kind, Place, Role
 from bot.conversations.audiences import Audience
 from bot.conversations.kinds import Window
+from bot.conversations.planner import next_due
 from bot.conversations.rounds import SeriesPlan
 from bot.conversations.tables import Series
 from bot.digest.kind import KIND
@@ -70,21 +71,27 @@ class DigestCommands:
     async def on(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         day = args.string("day") or DEFAULT_DAY
         at = args.time("time") or DEFAULT_TIME
+        settings = {"day": day, "time": at.strftime("%H:%M"), "language": turn.language}
+        cron = f"{at.minute} {at.hour} * * {day}"
         existing = await self._series(turn)
         if existing is not None:
-            await turn.session.delete(existing)  # a new day or time replaces the old schedule
-            await turn.session.flush()
+            # A new day or time moves the schedule; its past rounds (what was posted, what was skipped) stay.
+            existing.cron, existing.settings = cron, settings
+            existing.include_weekends, existing.paused = day in ("sat", "sun"), False
+            existing.next_due_at = await next_due(turn.session, existing, turn.tenant, turn.now)
+            turn.after_commit.append(self._engine.changed)
+            return _reply(await self._describe(turn, existing), private=False)
         plan = SeriesPlan(
             kind=KIND,
             tenant_id=turn.tenant.id,
             audience=Audience.channel(turn.conversation.id),
             window=WINDOW,
-            cron=f"{at.minute} {at.hour} * * {day}",
+            cron=cron,
             include_weekends=day in ("sat", "sun"),
             conversation_id=turn.conversation.id,
             created_by_member_id=turn.member.id,
             subject=subject(turn.conversation.id),
-            settings={"day": day, "time": at.strftime("%H:%M"), "language": turn.language},
+            settings=settings,
         )
         series = await self._engine.add_series(turn.session, plan)
         turn.after_commit.append(self._engine.changed)

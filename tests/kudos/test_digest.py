@@ -183,8 +183,11 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
     [on] = await command(app, "digest on fri 14:00", "anna")
     assert not on.private and "Fridays at 14:00 (Europe/Copenhagen); next on 2026-11-27 14:00" in on.text
     assert "Public holidays in DK are skipped." in on.text
+    [moved] = await command(app, "digest on thu 09:00", "anna")
+    assert "Thursdays at 09:00 (Europe/Copenhagen); next on 2026-11-26 09:00" in moved.text
+    [on] = await command(app, "digest on fri 14:00", "anna")
     [status] = await command(app, "digest", "cy")
-    assert "next on 2026-11-27 14:00" in status.text
+    assert "next on 2026-11-27 14:00" in status.text and status.private
     # The week: everyone logs a shared learning in the room; Bo's gets five kudos, Cy's one; a private one none.
     for name in TEAM:
         await command(app, f"learned {name.capitalize()} learned about #flags today", name)
