@@ -268,8 +268,11 @@ async def test_digest_posts_on_friday_at_local_time_skips_a_holiday_and_counts_k
     [status] = await command(app, "digest", "cy")
     assert "off" in status.text
 
-    # The same digest passes Microsoft's Adaptive Cards parser (Teams).
-    cards = [activity["attachments"][0]["content"] for activity in teams_render(digest)]
+    # The digest, `my stats` and search results with their kudos buttons pass Microsoft's Adaptive Cards parser.
+    [stats] = await command(app, "my stats", "bo")
+    [found] = await command(app, "learnings #flags", "anna")
+    cards = [activity["attachments"][0]["content"] for m in (digest, stats, found) for activity in teams_render(m)]
+    assert len(cards) >= 3
     assert [result["problems"] for result in _validate(cards)] == [[] for _ in cards]
 
 
