@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack import personal_data as slack_personal_data
-from bot import goals, learning, mentoring, nudges, privacy, programmes, retros
+from bot import digest, goals, kudos, learning, mentoring, nudges, privacy, programmes, retros, stats
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -34,6 +34,7 @@ from bot.membership import Membership
 from bot.metrics import Metrics
 from bot.people.reach import Reach
 from bot.ports import Notifier
+from bot.privacy.k_anonymity import Rule
 from bot.privacy.service import Retention
 from bot.settings import Settings
 from bot.timekeeper import TimeKeeper
@@ -156,6 +157,9 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),
+        partial(kudos.install, learning_log=learning_log, reactions=settings.kudos_reaction_names),
+        stats.install,
+        partial(digest.install, engine=conversations, rule=Rule(settings.k_anonymity)),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)

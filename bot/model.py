@@ -112,6 +112,10 @@ FormValue = str | bool | list[str] | None
 # A meeting held in a conversation has ended: an adapter reports it as this action from the meeting's organiser
 # (value: the meeting's title), so a feature may follow up on it.
 MEETING_ENDED_ACTION = "platform.meeting_ended"
+# A member added or removed an emoji reaction on a message: value the reaction's name, `link` the message's link
+# (Slack permalink), so a feature may count it (kudos). Reported once per platform event.
+REACTION_ADDED_ACTION = "platform.reaction_added"
+REACTION_REMOVED_ACTION = "platform.reaction_removed"
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,8 @@ class OutboundMessage:
     thread_id: str | None = None
     # The recipient's language, so adapters can word their own chrome (form hints, labels) to match.
     language: str | None = None
+    # Files posted right after the message in the same conversation (a digest's chart), by proactive sends.
+    files: tuple[OutboundFile, ...] = ()
 
     @classmethod
     def plain(cls, text: str, *, private: bool = False) -> OutboundMessage:

@@ -6,6 +6,7 @@ core's single way to send proactively: it routes a message to the adapter of the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -23,6 +24,8 @@ from bot.model import (
     UserRef,
 )
 from bot.splitting import fit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,12 @@ class Notifier:
         first = await adapter.send(conversation, parts[0])
         for part in parts[1:]:
             await adapter.send(conversation, part)
+        for file in message.files:
+            try:
+                await adapter.send_file(conversation, file)
+            except DeliveryError as error:
+                # The message is out: failing the send now would post it again on retry. The file is extra.
+                log.warning("could not attach %s to a message in %s: %s", file.name, conversation.id, error.reason)
         return first
 
     def fit(self, platform: str, replies: list[OutboundMessage]) -> list[OutboundMessage]:

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
         default=300, gt=0, description="How long a crashed process's claimed sends wait before another sends them"
     )
 
+    kudos_reactions: str = Field(
+        default="clap,raised_hands,tada",
+        description="Slack reactions (emoji names, comma-separated) that count as kudos on a learning's message",
+    )
+
+    @property
+    def kudos_reaction_names(self) -> tuple[str, ...]:
+        return tuple(name.strip().strip(":").casefold() for name in self.kudos_reactions.split(",") if name.strip())
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

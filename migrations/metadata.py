@@ -12,6 +12,7 @@ from bot.conversations import tables as conversation_tables  # noqa: F401  (regi
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base
 from bot.goals import tables as goal_tables  # noqa: F401  (learning goals)
+from bot.kudos import tables as kudos_tables  # noqa: F401  (kudos)
 from bot.learning import tables as learning_tables  # noqa: F401  (registers the learning log's tables)
 from bot.mentoring import tables as mentoring_tables  # noqa: F401  (pairs, meetings, preferences)
 from bot.people import tables as people_tables  # noqa: F401  (registers availability and reach)

@@ -40,14 +40,14 @@ def test_a_spec_without_its_words_in_one_language_is_found(bot: LearnBot) -> Non
         return []
 
     catalog = Catalog.load()
-    catalog.add("en", {"commands.kudos.words": ["kudos"], "commands.kudos.summary": "s", "commands.kudos.help": "h"})
-    catalog.add("da", {"commands.kudos.words": ["ros"], "commands.kudos.summary": "s", "commands.kudos.help": "h"})
+    catalog.add("en", {"commands.cheer.words": ["cheer"], "commands.cheer.summary": "s", "commands.cheer.help": "h"})
+    catalog.add("da", {"commands.cheer.words": ["skål"], "commands.cheer.summary": "s", "commands.cheer.help": "h"})
     app = build_app(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:"), catalog=catalog)  # type: ignore[call-arg]
-    app.bot.command(CommandSpec("kudos", handler))  # type: ignore[arg-type]
+    app.bot.command(CommandSpec("cheer", handler))  # type: ignore[arg-type]
     assert missing_texts(app.bot, catalog) == [
-        "sv: commands.kudos.words",
-        "sv: commands.kudos.summary",
-        "sv: commands.kudos.help",
+        "sv: commands.cheer.words",
+        "sv: commands.cheer.summary",
+        "sv: commands.cheer.help",
     ]
 
 

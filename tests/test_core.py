@@ -171,7 +171,7 @@ async def test_commands_declared_for_one_place_say_where_they_work(app: App) -> 
     async def private(turn: Turn, args: Args) -> list[OutboundMessage]:
         return [OutboundMessage.plain("ok")]
 
-    add_test_command(app.bot, "mine", private, place=Place.DIRECT)
-    assert "mine works in a direct message with me." in all_text(await say(app.bot, "mine"))
+    add_test_command(app.bot, "secretly", private, place=Place.DIRECT)
+    assert "secretly works in a direct message with me." in all_text(await say(app.bot, "secretly"))
     dm = ConversationRef("test", "T1", "D-anna", ConversationKind.DIRECT)
-    assert all_text(await say(app.bot, "mine", where=dm)) == "ok\nok"
+    assert all_text(await say(app.bot, "secretly", where=dm)) == "ok\nok"

@@ -66,7 +66,8 @@ async def test_search_pages_keep_their_filters(app: App) -> None:
         await say(app.bot, f"learned Pairing note {number} #pairing", who="bo")
     await say(app.bot, "learned Pairing note by Anna #pairing")
     first = await say(app.bot, "learnings pairing @bo", who="cleo")
-    more = next(block for block in first[0].blocks if isinstance(block, Buttons)).buttons[0]
+    pages = (block for block in first[0].blocks if isinstance(block, Buttons))
+    more = next(b for block in pages for b in block.buttons if b.action_id == "learnings.page")
     state = json.loads(more.value)
     assert state["p"] == 2 and isinstance(state["m"], int)
     second = all_text(await press(app.bot, more.action_id, more.value, who="cleo"))

@@ -101,3 +101,58 @@ async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_t
                 await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+async def test_kudos_upgrade_keeps_a_populated_database_and_takes_kudos(tmp_path: object) -> None:
+    """A database at the previous release's head (0009) with members and learnings upgrades in place to 0014:
+    everything stays, and kudos can refer to those members and learnings."""
+    from sqlalchemy import text
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/before-kudos.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                    "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, tenant_id, platform_user_id, display_name, role, created_at) "
+                    "VALUES (1, 1, 'U1', 'Sofie', 'manager', CURRENT_TIMESTAMP), "
+                    "(2, 1, 'U2', 'Bo', 'member', CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO learnings (id, tenant_id, member_id, text, language, created_at, private) "
+                    "VALUES (1, 1, 2, 'Small PRs get reviewed faster', 'da', CURRENT_TIMESTAMP, false)"
+                )
+            )
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision(url)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO kudos (tenant_id, giver_member_id, receiver_member_id, learning_id, source, "
+                    "dedupe_key, created_at) VALUES (1, 1, 2, 1, 'button', 'learning:1:m1', CURRENT_TIMESTAMP)"
+                )
+            )
+            members = (await connection.execute(text("SELECT display_name FROM members ORDER BY id"))).scalars().all()
+            learnings = (await connection.execute(text("SELECT text FROM learnings"))).scalars().all()
+            kudos = (await connection.execute(text("SELECT giver_member_id, receiver_member_id FROM kudos"))).all()
+        assert members == ["Sofie", "Bo"] and learnings == ["Small PRs get reviewed faster"]
+        assert [tuple(row) for row in kudos] == [(1, 2)]
+        if on_postgres():
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE kudos, learnings, members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

@@ -23,16 +23,16 @@ def test_a_test_only_table_referring_to_members_without_a_contract_fails(app: Ap
     Base.metadata.tables["tenants"].to_metadata(metadata)
     Base.metadata.tables["members"].to_metadata(metadata)
     Table(
-        "kudos",
+        "high_fives",
         metadata,
         Column("id", Integer, primary_key=True),
         Column("giver", ForeignKey("members.id")),  # a foreign key, whatever its name
         Column("receiver_user_id", String(64)),  # a platform user id, by its name
         Column("note", String(200)),
     )
-    assert member_columns(metadata.tables["kudos"]) == ("giver", "receiver_user_id")
+    assert member_columns(metadata.tables["high_fives"]) == ("giver", "receiver_user_id")
     problems = uncovered([*target_metadata(), metadata], app.bot.personal_data.covered())
-    assert problems == ["kudos.giver", "kudos.receiver_user_id"]
+    assert problems == ["high_fives.giver", "high_fives.receiver_user_id"]
 
 
 def test_a_contract_naming_a_missing_column_fails(app: App) -> None:

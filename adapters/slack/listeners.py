@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -39,6 +39,7 @@ class SlackListeners:
         backlog: Backlog,
         forms: PendingForms,
         roster: SlackRoster | None = None,
+        reactions: Collection[str] = (),
     ) -> None:
         self._bot = bot
         self._commands = commands
@@ -47,6 +48,8 @@ class SlackListeners:
         self._adapter = adapter
         self._forms = forms
         self._replies = ReplyDelivery(adapter, self._forms)
+        # The reactions the core counts (KUDOS_REACTIONS): others are not worth a permalink lookup.
+        self._reactions = frozenset(reactions)
 
     def register(self, app: AsyncApp) -> None:
         for command in slash_commands(self._commands):
@@ -54,6 +57,8 @@ class SlackListeners:
         app.event("app_mention")(self._later(self.on_message_event))
         app.event("message")(self._later(self.on_message_event))
         app.event("app_home_opened")(self._later(self.on_home_opened))
+        app.event("reaction_added")(self._later(self.on_reaction))
+        app.event("reaction_removed")(self._later(self.on_reaction))
         app.action(re.compile(".+"))(self._later(self.on_action))
         app.view_submission("learnbot.form")(self._later(self.on_view_submission))
         app.shortcut(translate.SAVE_SHORTCUT)(self._later(self.on_shortcut))
@@ -109,6 +114,28 @@ class SlackListeners:
             )
         except DeliveryError as error:
             log.error("could not publish App Home for %s: %s", member.id, error.reason)
+
+    async def on_reaction(self, body: JsonObject, bot_user_id: str | None = None) -> None:
+        """A reaction on a message: the core hears it with the message's permalink, once per event."""
+        event = body.get("event") or {}
+        found = translate.reacted_message(body)
+        if found is None or str(event.get("reaction", "")).casefold() not in self._reactions:
+            return
+        if event.get("user") == bot_user_id or not await self._first_time(body):
+            return
+        team, channel, ts = found
+        try:
+            response = await self._adapter.call(team, "chat.getPermalink", channel=channel, message_ts=ts)
+        except DeliveryError as error:
+            log.info("no permalink for a reacted message in %s: %s", channel, error.reason)
+            return
+        link = str(response.get("permalink") or "").split("?", 1)[0] or None
+        action = translate.reaction(body, link)
+        if action is None:
+            return
+        replies = await self._bot.handle_action(action)
+        if replies:
+            await self._replies.deliver(Origin.of(action.user, action.conversation), replies)
 
     async def on_action(self, body: JsonObject, bot_user_id: str | None = None) -> None:
         if body.get("type") != "block_actions":

@@ -25,7 +25,8 @@ BOT_SCOPES: dict[str, str] = {
     "users:read": "display name, time zone, locale and admin flag (users.info, user_change)",
     "channels:read": "a public channel's members for DM nudges (conversations.members, member_joined_channel)",
     "groups:read": "the same in private channels the bot was invited to",
-    "files:write": "send a member their data export (export me) as a file in their DM",
+    "files:write": "send a member their data export (export me) as a file in their DM, and the digest's chart",
+    "reactions:read": "a reaction from KUDOS_REACTIONS on a learning's message counts as kudos",
 }
 BOT_EVENTS = (
     "app_home_opened",
@@ -36,6 +37,8 @@ BOT_EVENTS = (
     "member_joined_channel",
     "member_left_channel",
     "user_change",
+    "reaction_added",
+    "reaction_removed",
 )
 MAIN_DESCRIPTION = "learnbot: every command (help lists them)"
 # (command, description, usage hint)

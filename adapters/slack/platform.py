@@ -138,9 +138,9 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
         tokens = installed
     adapter = SlackAdapter(tokens, s.slack_api_url)
     roster = SlackRoster(adapter, app.bot)
-    SlackListeners(app.bot, app.bot.commands, adapter, backlog, PendingForms(app.sessions, app.clock), roster).register(
-        bolt
-    )
+    forms = PendingForms(app.sessions, app.clock)
+    reactions = app.settings.kudos_reaction_names
+    SlackListeners(app.bot, app.bot.commands, adapter, backlog, forms, roster, reactions).register(bolt)
     return bolt, adapter
 
 

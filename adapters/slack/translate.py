@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from bot.model import (
+    REACTION_ADDED_ACTION,
+    REACTION_REMOVED_ACTION,
     ConversationKind,
     ConversationRef,
     FormValue,
@@ -254,3 +256,37 @@ def permalink(body: JsonObject) -> str | None:
     ):
         return None
     return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def reacted_message(body: JsonObject) -> tuple[str, str, str] | None:
+    """A `reaction_added` / `reaction_removed` event on a message -> (team, channel, message ts); None for
+    reactions on files or anything malformed."""
+    event = body.get("event") or {}
+    item = event.get("item") or {}
+    team = str(body.get("team_id") or "")
+    channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+    if item.get("type") != "message" or not re.fullmatch(r"[A-Z0-9]+", channel) or not re.fullmatch(r"\d+\.\d+", ts):
+        return None
+    if not event.get("user") or not event.get("reaction"):
+        return None
+    return team, channel, ts
+
+
+def reaction(body: JsonObject, link: str | None) -> InboundAction | None:
+    """A reaction event -> the core's reaction action from the member who reacted; `link` is the message's
+    permalink (without its query), which is how a learning saved from that message names it."""
+    found = reacted_message(body)
+    if found is None:
+        return None
+    team, channel, ts = found
+    event = body.get("event") or {}
+    where = conversation(team, channel)
+    added = event.get("type") == "reaction_added"
+    return InboundAction(
+        user=user(team, str(event["user"])),
+        conversation=where,
+        action_id=REACTION_ADDED_ACTION if added else REACTION_REMOVED_ACTION,
+        value=str(event["reaction"])[:64],
+        source=SentRef(where, ts),
+        link=link,
+    )

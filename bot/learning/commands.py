@@ -289,6 +289,9 @@ class LearningCommands:
                 details.append(learning.source_url)
             blocks.append(Text(_snippet(learning.text)))
             blocks.append(Context(" · ".join(details)))
+            buttons = [button for ask in self._log.buttons if (button := ask(turn.t, learning, turn.member.id))]
+            if buttons:
+                blocks.append(Buttons(tuple(buttons)))
         if state is not None:
             pages = -(-min(result.total, MAX_COUNTED) // PAGE_SIZE)
             pages_label = f"{pages}+" if result.total > MAX_COUNTED else str(pages)

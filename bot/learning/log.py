@@ -11,9 +11,11 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.catalog import Translator
 from bot.db.stemming import stem_words, words
 from bot.learning.search import MAX_COUNTED, MAX_QUERY_WORDS, Filters, search_ids
 from bot.learning.tables import Learning, LearningTag
+from bot.model import Button
 
 PAGE_SIZE = 5
 RELATED = 3
@@ -74,12 +76,15 @@ class LearningPage:
 # Told about each entry added (in the adding transaction), or deleted (with its id): features that follow learnings.
 LearningAdded = Callable[[AsyncSession, Learning], Awaitable[None]]
 LearningDeleted = Callable[[AsyncSession, int], Awaitable[None]]
+# Asked for a button under each learning the log shows a member (the viewer's id), e.g. kudos; None for none.
+LearningButton = Callable[[Translator, Learning, int], Button | None]
 
 
 class LearningLog:
     def __init__(self) -> None:
         self.on_added: list[LearningAdded] = []
         self.on_deleted: list[LearningDeleted] = []
+        self.buttons: list[LearningButton] = []
 
     async def add(
         self,

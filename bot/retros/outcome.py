@@ -12,13 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalog import Translator
 from bot.conversations.kinds import ResponseView, RoundView
 from bot.learning.log import LearningLog
-from bot.model import Context, Divider, Header, OutboundMessage, Text
+from bot.model import Button, Buttons, Context, Divider, Header, OutboundMessage, Text
 from bot.retros.grouping import group_items
 from bot.retros.tables import Retro, RetroAction, RetroItem
 from bot.retros.templates import TEMPLATES, items_of
 
 TOP_ITEMS = 3
 MAX_LEARNINGS = 10
+# The thank-you button under a closed retro's summary (value: the retro's id); the kudos feature handles it.
+RETRO_THANKS_ACTION = "kudos.retro"
 
 
 async def retro_of(session: AsyncSession, round: RoundView) -> Retro | None:
@@ -114,6 +116,8 @@ async def summary_message(session: AsyncSession, t: Translator, retro: Retro) ->
     if actions:
         blocks.append(Divider())
         blocks.append(Text(t("retros.actions_title") + "\n" + "\n".join(f"• {action.text}" for action in actions)))
+    if retro.phase == "closed" and retro.starter_member_id is not None:
+        blocks.append(Buttons((Button(t("retros.thanks_button"), RETRO_THANKS_ACTION, str(retro.id)),)))
     footer = "retros.summary_footer_anonymous" if retro.anonymous else "retros.summary_footer"
     blocks.append(Context(t(footer, id=retro.id)))
     return OutboundMessage(text=heading, blocks=tuple(blocks))

@@ -36,6 +36,7 @@ class FakeSlack:
     grants: dict[str, JsonObject] = field(default_factory=dict)
     refreshes: dict[str, JsonObject] = field(default_factory=dict)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode)
+    domain: str = "learnbot-test"  # the workspace's domain in permalinks (chat.getPermalink)
     # External file uploads: file id -> the bytes POSTed to its upload URL (files.getUploadURLExternal).
     uploads: dict[str, bytes] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -165,6 +166,10 @@ class FakeSlack:
                 if args.get("include_locale") not in ("true", True, "1"):
                     info.pop("locale", None)
                 return {"user": info}
+            case "chat.getPermalink":
+                ts = str(args.get("message_ts", ""))
+                link = f"https://{self.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+                return {"channel": channel, "permalink": link + f"?thread_ts={ts}&cid={channel}"}
             case "apps.connections.open":
                 return {"url": self.socket_url}
             case "files.getUploadURLExternal":
