@@ -89,6 +89,8 @@ class Delivery(Base):
     __tablename__ = "conversation_deliveries"
     __table_args__ = (
         Index("ix_conversation_deliveries_state_not_before", "state", "not_before"),
+        # The fair claim probes each tenant's due rows.
+        Index("ix_conversation_deliveries_tenant_state_not_before", "tenant_id", "state", "not_before"),
         Index("ix_conversation_deliveries_sent_message", "conversation_id", "sent_message_id"),
     )
 
