@@ -367,6 +367,11 @@ class Dispatcher:
             return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False)
         assert item.message is not None
         await flow.permits.acquire()  # released once this result is committed
+        # The wait for a permit can be long on a busy machine: a pause may have begun meanwhile (here or, as
+        # reloaded now if stale, on another replica).
+        await self.pauses.refresh()
+        if (paused := self._paused(item, self._clock.now())) is not None:
+            return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False, holds_permit=True)
         conversation = item.conversation
         try:
             opened = None

@@ -20,9 +20,13 @@ class Series(Base):
     each round it fires (answer window, reminder, summary)."""
 
     __tablename__ = "conversation_series"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # The number the kind shows its users (1, 2, 3 … per tenant and kind, never reused while the series lives);
+    # None for kinds that name their series otherwise.
+    number: Mapped[int | None] = mapped_column(Integer)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     # Where it was set up: the channel posted in, whose members are DMed, or where a summary goes.
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
