@@ -20,7 +20,7 @@ class Series(Base):
     each round it fires (answer window, reminder, summary)."""
 
     __tablename__ = "conversation_series"
-    __table_args__ = (UniqueConstraint("tenant_id", "kind", "number"),)
+    __table_args__ = (Index("ix_conversation_series_tenant_kind_number", "tenant_id", "kind", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -26,22 +26,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("conversation_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_conversation_deliveries_tenant_state_not_before", ["tenant_id", "state", "not_before"], unique=False
-        )
-    with op.batch_alter_table("conversation_series", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("number", sa.Integer(), nullable=True))
+    # Plain ALTER TABLE and CREATE INDEX, no batch table copy: on SQLite a copy drops the old table, and with
+    # foreign keys on, ON DELETE CASCADE would take every round and delivery with it.
+    op.create_index(
+        "ix_conversation_deliveries_tenant_state_not_before",
+        "conversation_deliveries",
+        ["tenant_id", "state", "not_before"],
+        unique=False,
+    )
+    op.add_column("conversation_series", sa.Column("number", sa.Integer(), nullable=True))
     op.execute("UPDATE conversation_series SET number = id WHERE kind = 'nudge'")
-    with op.batch_alter_table("conversation_series", schema=None) as batch_op:
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_conversation_series_tenant_id_kind_number"), ["tenant_id", "kind", "number"]
-        )
+    op.create_index(
+        "ix_conversation_series_tenant_kind_number", "conversation_series", ["tenant_id", "kind", "number"], unique=True
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conversation_series", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_conversation_series_tenant_id_kind_number"), type_="unique")
-        batch_op.drop_column("number")
-    with op.batch_alter_table("conversation_deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversation_deliveries_tenant_state_not_before")
+    op.drop_index("ix_conversation_series_tenant_kind_number", table_name="conversation_series")
+    op.drop_column("conversation_series", "number")  # SQLite 3.35+: no table copy either
+    op.drop_index("ix_conversation_deliveries_tenant_state_not_before", table_name="conversation_deliveries")
