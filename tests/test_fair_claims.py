@@ -92,7 +92,7 @@ async def test_a_rate_limited_workspace_planned_first_does_not_hold_up_another(a
     assert max(free_times) < MONDAY_0900_CPH + timedelta(seconds=5)
     # The limited workspace's rate was learnt from its first 429s: after that its rows waited in the table instead
     # of being refused one by one (without the budget: a refusal for about every five posts, over 20 here).
-    assert adapter.refused <= 6, adapter.refused
+    assert adapter.refused <= 10, adapter.refused
     rate = engine.dispatcher.budgets.rate(f"{PLATFORM}|{LIMITED}")
     assert rate is not None and 3.5 <= rate <= 5.5, rate
     assert engine.dispatcher.budgets.rate(f"{PLATFORM}|{FREE}") is None
@@ -117,7 +117,7 @@ def test_a_budget_is_learnt_between_two_429s_and_forgotten_when_not_confirmed() 
     # Just limited: nothing to take; a second later about one second's worth, never more than asked.
     assert budgets.reserve(key, 50, start + timedelta(seconds=2)) == 0
     assert 0 < budgets.wait(key, start + timedelta(seconds=2)) <= 0.21
-    assert budgets.reserve(key, 50, start + timedelta(seconds=3)) == 5  # 4.9 a second, probing upwards
+    assert budgets.reserve(key, 50, start + timedelta(seconds=3)) == 5  # 4.9 a second, probing upwards (10 % a second)
     assert budgets.reserve(key, 2, start + timedelta(seconds=10)) == 2
     # No 429 for longer than `forget`: the rate is measured again.
     assert budgets.reserve(key, 50, start + timedelta(seconds=63)) is None

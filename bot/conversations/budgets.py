@@ -21,7 +21,7 @@ _SHORTEST_CYCLE = timedelta(milliseconds=200)
 # Sends go a little under the measured rate, so the platform's bucket is not emptied to the last token.
 _MARGIN = 0.98
 # Without a 429 the rate grows by this fraction a second since the last one, up to this factor.
-_PROBE, _PROBE_CAP = 0.03, 1.5
+_PROBE, _PROBE_CAP = 0.1, 1.5
 
 
 @dataclass
