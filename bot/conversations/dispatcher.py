@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,11 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, exists, func, select, true, union_all, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.conversations.budgets import Budgets
 from bot.conversations.config import EngineConfig
 from bot.conversations.kinds import Kinds
 from bot.conversations.locking import WriteTurns, is_postgres, take_write_lock
@@ -43,6 +48,7 @@ from bot.conversations.recording import (
     record_results,
 )
 from bot.conversations.tables import Delivery
+from bot.db.models import Tenant
 from bot.directory import Directory
 from bot.log_context import bound
 from bot.metrics import Metrics
@@ -95,6 +101,9 @@ class Dispatcher:
         # in that scope before the instant, on any replica.
         self._winding_down = False
         self.pauses = SharedPauses(sessions, clock, timedelta(seconds=config.pause_refresh_seconds), self._turns)
+        # Learnt per workspace from its 429s: a claim takes only what a workspace's budget allows now.
+        self.budgets = Budgets()
+        self._budget_wait: float | None = None  # the last claim left a tenant out until its budget refills
 
     # --- claiming -----------------------------------------------------------------------------------------
 
@@ -120,38 +129,61 @@ class Dispatcher:
             await session.commit()
 
     async def claim(self, limit: int) -> list[Outgoing]:
-        """Take up to `limit` due deliveries for this dispatcher and build their messages."""
+        """Take up to `limit` due deliveries for this dispatcher and build their messages, fairly between
+        workspaces: each workspace with something due gets an equal share of `limit`, at most what its send budget
+        allows before the next claim, and none while it is paused. Claimed in (not_before, id) order alone, a batch
+        would be mostly the workspace planned first: under its rate limit the batch comes back as retries while
+        every other workspace waits behind it."""
         now = self._clock.now()
         async with self._turns.session() as session:
             await take_write_lock(session)
-            due = (
-                select(Delivery.id)
-                .where(Delivery.state == "pending", Delivery.not_before <= now)
-                .order_by(Delivery.not_before, Delivery.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            if self.pauses.any_workspace_paused(now):
-                # Leave a paused workspace's deliveries to after its pause (any replica's, as the table says now):
-                # claimed, they would only come back as retries while other workspaces wait behind them.
-                due = due.where(Delivery.tenant_id.not_in(paused_tenants(now)))
+            caps = await self._caps(session, limit, now)
+            if not caps:
+                await session.commit()
+                return []
             if is_postgres(session):
                 # One statement: the claim is a CTE the load reads from (no id list back and forth). The due rows
                 # are a MATERIALIZED CTE: evaluated once, so the planner cannot rescan the SKIP LOCKED subquery
                 # (which took other rows on each rescan, more than `limit`, and slowly).
-                picked = due.cte("due").prefix_with("MATERIALIZED")
+                picked = _due_postgres(caps, now).cte("due").prefix_with("MATERIALIZED")
                 claimed = _claim(select(picked.c.id), self.name, now)
                 outgoing = await load_outgoing(session, self._catalog, self._kinds, claimed.cte("claimed"), now)
                 await session.commit()
-                return outgoing
-            ids = list((await session.scalars(_claim(due.scalar_subquery(), self.name, now))).all())
+                return _interleaved(outgoing)
+            ids = list((await session.scalars(_claim(_due_sqlite(caps, now), self.name, now))).all())
             await session.commit()
         if not ids:
             return []
         # SQLite: build the messages outside the writer's turn, so the recorder (whose commits free send permits)
         # never waits for it. WAL readers do not block the writer.
         async with self._sessions() as session:
-            return await load_outgoing(session, self._catalog, self._kinds, ids, now)
+            return _interleaved(await load_outgoing(session, self._catalog, self._kinds, ids, now))
+
+    async def _caps(self, session: AsyncSession, limit: int, now: datetime) -> dict[int, int]:
+        """How many rows to claim per tenant with something due now (one index probe per tenant)."""
+        due = exists().where(Delivery.tenant_id == Tenant.id, Delivery.state == "pending", Delivery.not_before <= now)
+        # Paused as the table says (any replica's) or as this replica knows (its own 429s at once).
+        query = select(Tenant.id, Tenant.platform, Tenant.external_id).where(due)
+        query = query.where(Tenant.id.not_in(paused_tenants(now)))
+        tenants = (await session.execute(query)).all()
+        self._budget_wait = None
+        if not tenants:
+            return {}
+        fair = max(math.ceil(limit / len(tenants)), 1)
+        caps = {}
+        for tenant_id, platform, external_id in tenants:
+            key = scope_key((platform, external_id))
+            if self.pauses.until([key], now) is not None:
+                continue  # the claimer waits for pauses through _resume_soon
+            cap = self.budgets.reserve(key, fair, now)
+            if cap is None:
+                cap = fair
+            if cap > 0:
+                caps[tenant_id] = cap
+            else:
+                wait = self.budgets.wait(key, now)
+                self._budget_wait = wait if self._budget_wait is None else min(wait, self._budget_wait)
+        return caps
 
     # --- sending ------------------------------------------------------------------------------------------
 
@@ -205,7 +237,8 @@ class Dispatcher:
                 if planning is not None and not planning.done:
                     await planning.wait()  # more deliveries are being written
                 continue
-            if not batch and flow.held_back and (resume := self._resume_soon()) is not None:
+            held = flow.held_back or self._budget_wait is not None
+            if not batch and held and (resume := self._resume_soon()) is not None:
                 # What a 429 held back is due again in a moment: wait here rather than end the pass and leave
                 # it to the next tick, which comes as late or later and plans first.
                 await self._sleep(resume)
@@ -220,12 +253,16 @@ class Dispatcher:
                 await flow.want_more.wait()
 
     def _resume_soon(self) -> float | None:
-        """Seconds until the next pause in force ends, if within `_HOLD_ON`."""
+        """Seconds until the next pause in force ends or a spent budget refills, if within `_HOLD_ON`."""
         now = self._clock.now()
+        waits = [self._budget_wait] if self._budget_wait is not None else []
         ends = self.pauses.next_end(now)
-        if ends is None or ends - now > _HOLD_ON:
+        if ends is not None:
+            waits.append((ends - now).total_seconds())
+        wait = min(waits, default=None)
+        if wait is None or wait > _HOLD_ON.total_seconds():
             return None
-        return max((ends - now).total_seconds(), 0.0) + 0.01
+        return max(wait, 0.0) + 0.01
 
     async def _sender(self, flow: Flow, pacing: Pacing) -> None:
         queue = flow.queue
@@ -330,6 +367,11 @@ class Dispatcher:
             return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False)
         assert item.message is not None
         await flow.permits.acquire()  # released once this result is committed
+        # The wait for a permit can be long on a busy machine: a pause may have begun meanwhile (here or, as
+        # reloaded now if stale, on another replica).
+        await self.pauses.refresh()
+        if (paused := self._paused(item, self._clock.now())) is not None:
+            return SendResult(item, retry_at=paused, reason="rate limited", counts_attempt=False, holds_permit=True)
         conversation = item.conversation
         try:
             opened = None
@@ -342,6 +384,7 @@ class Dispatcher:
                         item, retry_at=paused, reason="rate limited", counts_attempt=False, holds_permit=True
                     )
             sent = await self._notifier.send(conversation, item.message)
+            self.budgets.accepted(scope_key((item.platform, item.tenant_external_id)))
             return SendResult(item, sent=sent, opened=opened, holds_permit=True)
         except RateLimited as error:
             self._metrics.rate_limit_waits.labels(item.platform).inc()
@@ -349,6 +392,8 @@ class Dispatcher:
             until = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
             tenant, conversation_scope = self._scopes(item, conversation)
             scope = conversation_scope if error.scope == "conversation" and conversation_scope else tenant
+            if scope is tenant:
+                self.budgets.limited(scope_key(tenant), self._clock.now())
             try:
                 await self.pauses.pause(scope_key(scope), until)
             except Exception:  # the pause still holds here; the row is retried on the next 429
@@ -394,6 +439,48 @@ class Dispatcher:
         report.retried += recorded.retried
         report.skipped += recorded.skipped
         report.claimed_by.add(self.name)
+
+
+def _pending_of(tenant: Any, now: datetime) -> Any:
+    return (
+        select(Delivery.id)
+        .where(Delivery.tenant_id == tenant, Delivery.state == "pending", Delivery.not_before <= now)
+        .order_by(Delivery.not_before, Delivery.id)
+    )
+
+
+def _due_postgres(caps: dict[int, int], now: datetime) -> Any:
+    """Each tenant's first `cap` due rows not locked by another claimer: a LATERAL probe per tenant on the
+    (tenant_id, state, not_before) index."""
+    arrays = [
+        sql_cast(bindparam(name, list(values), type_=ARRAY(Integer)), ARRAY(Integer))
+        for name, values in (("c_tenants", caps.keys()), ("c_caps", caps.values()))
+    ]
+    wanted = func.unnest(*arrays).table_valued("tenant_id", "cap").render_derived(name="wanted")
+    rows = (
+        _pending_of(wanted.c.tenant_id, now)
+        .limit(wanted.c.cap)
+        .with_for_update(skip_locked=True, of=Delivery)
+        .lateral("rows")
+    )
+    return select(rows.c.id).select_from(wanted).join(rows, true())
+
+
+def _due_sqlite(caps: dict[int, int], now: datetime) -> Any:
+    """Each tenant's first `cap` due rows (the claim holds SQLite's write lock: nobody else takes rows meanwhile)."""
+    parts = [select(_pending_of(tenant, now).limit(cap).subquery().c.id) for tenant, cap in caps.items()]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _interleaved(outgoing: list[Outgoing]) -> list[Outgoing]:
+    """Round-robin between tenants, so the senders work on several workspaces at once, not one after another."""
+    by_tenant: dict[int, list[Outgoing]] = {}
+    for item in outgoing:
+        by_tenant.setdefault(item.tenant_id, []).append(item)
+    if len(by_tenant) < 2:
+        return outgoing
+    lanes = list(by_tenant.values())
+    return [item for row in itertools.zip_longest(*lanes) for item in row if item is not None]
 
 
 def _claim(due: Any, owner: str, now: datetime) -> Any:

@@ -151,6 +151,11 @@ class ConversationEngine:
         """Add a recurring plan; its first due instant is computed from its recipients' calendars. The caller
         commits, then calls `changed()` so the time-keeper wakes in time."""
         series = Series(**series_values(plan, self.clock.now()))
+        if plan.numbered:
+            highest = select(func.max(Series.number)).where(
+                Series.tenant_id == plan.tenant_id, Series.kind == plan.kind
+            )
+            series.number = (await session.scalar(highest) or 0) + 1
         session.add(series)
         await session.flush()
         tenant = await session.get_one(Tenant, plan.tenant_id)

@@ -60,6 +60,7 @@ class SeriesPlan:
     summary: bool = False
     anonymous: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    numbered: bool = False  # give the series the tenant's next number for its kind (see Series.number)
 
 
 def series_values(plan: SeriesPlan, now: datetime) -> dict[str, Any]:

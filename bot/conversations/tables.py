@@ -20,9 +20,13 @@ class Series(Base):
     each round it fires (answer window, reminder, summary)."""
 
     __tablename__ = "conversation_series"
+    __table_args__ = (Index("ix_conversation_series_tenant_kind_number", "tenant_id", "kind", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # The number the kind shows its users (1, 2, 3 … per tenant and kind, never reused while the series lives);
+    # None for kinds that name their series otherwise.
+    number: Mapped[int | None] = mapped_column(Integer)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     # Where it was set up: the channel posted in, whose members are DMed, or where a summary goes.
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
@@ -89,6 +93,8 @@ class Delivery(Base):
     __tablename__ = "conversation_deliveries"
     __table_args__ = (
         Index("ix_conversation_deliveries_state_not_before", "state", "not_before"),
+        # The fair claim probes each tenant's due rows.
+        Index("ix_conversation_deliveries_tenant_state_not_before", "tenant_id", "state", "not_before"),
         Index("ix_conversation_deliveries_sent_message", "conversation_id", "sent_message_id"),
     )
 

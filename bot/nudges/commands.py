@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from bot.core import LearnBot
 
 _NO_COUNTRY = ("none", "ingen")
-# Schedule numbers are database ids: larger ones cannot exist (and would overflow SQLite's integers).
+# Nudge numbers are per team (Series.number) and stay within INTEGER range like ids.
 MAX_ID = MAX_ROW_ID  # ids are INTEGER (32 bits on PostgreSQL)
 
 
@@ -128,10 +128,11 @@ class NudgeCommands:
             created_by_member_id=turn.member.id,
             summary=spec.summary,
             settings={"prompt_set": spec.prompt_set, "spec": args[:120], "target": target},
+            numbered=True,
         )
         schedule = await self._engine.add_series(turn.session, plan)
         turn.after_commit.append(self._engine.changed)
-        return _reply(turn.t("nudges.added", id=schedule.id, what=self._describe(turn, schedule)), private=False)
+        return _reply(turn.t("nudges.added", id=schedule.number, what=self._describe(turn, schedule)), private=False)
 
     def _describe(self, turn: Turn, schedule: Series) -> str:
         zone = member_timezone(turn.member)
@@ -159,19 +160,21 @@ class NudgeCommands:
         ]
 
     async def _list(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        schedules = (await turn.session.scalars(select(Series).where(*self._visible(turn)).order_by(Series.id))).all()
+        schedules = (
+            await turn.session.scalars(select(Series).where(*self._visible(turn)).order_by(Series.number, Series.id))
+        ).all()
         if not schedules:
             return _reply(turn.t("nudges.list_empty"))
         lines = [turn.t("nudges.list_title")]
         for schedule in schedules:
             paused = f" ({turn.t('nudges.paused_tag')})" if schedule.paused else ""
-            lines.append(f"#{schedule.id}{paused}: {self._describe(turn, schedule)}")
+            lines.append(f"#{schedule.number}{paused}: {self._describe(turn, schedule)}")
         return _reply("\n".join(lines))
 
     async def _change(self, turn: Turn, args: Args, change: str) -> list[OutboundMessage]:
         number = args.number("id")
         assert number is not None  # a required argument
-        schedule = await turn.session.scalar(select(Series).where(Series.id == number, *self._visible(turn)))
+        schedule = await turn.session.scalar(select(Series).where(Series.number == number, *self._visible(turn)))
         if schedule is None:
             raise UsageError("nudges.not_found", id=number)
         if schedule.owner_member_id is None and schedule.created_by_member_id != turn.member.id and not turn.is_manager:
@@ -184,14 +187,14 @@ class NudgeCommands:
                 # Resuming starts from now: rounds that fell in the pause are not sent late.
                 schedule.next_due_at = await next_due(turn.session, schedule, turn.tenant, turn.now)
                 turn.after_commit.append(self._engine.changed)
-        return _reply(turn.t(f"nudges.{change}d", id=schedule.id), private=False)
+        return _reply(turn.t(f"nudges.{change}d", id=schedule.number), private=False)
 
     async def _not_yours(self, turn: Turn, schedule: Series) -> list[OutboundMessage]:
         """A channel nudge is changed by whoever added it, managers and admins: say so, with names."""
         creator = (
             await turn.session.get(Member, schedule.created_by_member_id) if schedule.created_by_member_id else None
         )
-        text = turn.t("nudges.not_yours_to_change", id=schedule.id, creator=display(creator) if creator else "–")
+        text = turn.t("nudges.not_yours_to_change", id=schedule.number, creator=display(creator) if creator else "–")
         managers = [display(member) for member in await holders(turn.session, turn.tenant, Role.MANAGER)]
         if managers:
             text += " " + turn.t("roles.ask", names=", ".join(managers[:NAMES_SHOWN]))
