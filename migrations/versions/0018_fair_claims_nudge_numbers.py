@@ -8,7 +8,7 @@
   continue after the highest number in their team.
 
 Revision ID: 0018
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-01 11:10:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
