@@ -21,11 +21,12 @@ from bot.conversations.kinds import (
     RoundView,
     Window,
     answer_button,
+    reviewed_value,
 )
 from bot.conversations.rounds import RoundPlan
 from bot.conversations.tables import Round
 from bot.model import Button, Buttons, Context, Form, Header, Input, OutboundMessage, Text
-from bot.retros.blameless import blames
+from bot.retros.blameless import blames, suggest
 from bot.retros.outcome import Finisher, group_and_store, retro_of, summary_message
 from bot.retros.tables import RetroAction, RetroItem
 from bot.retros.templates import QUESTION_IDS, TEMPLATES, items_of
@@ -39,6 +40,7 @@ VOTE_ACTION = "retro.vote"
 DONE_ACTION = "retro.done"
 VOTE_WINDOW = timedelta(minutes=15)
 MIN_ANONYMOUS_ANSWERS = 3
+MAX_NUDGES = 3  # blaming items worded back at once; the form holds them all anyway
 MAX_VOTE_BUTTONS = 20  # one Slack actions block holds 25 elements; a long list is voted by number
 
 
@@ -88,7 +90,9 @@ class CollectKind:
             text=text, blocks=(Text(text), Buttons((answer_button(t("retros.answer"), invitation_id),)))
         )
 
-    def form(self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any]) -> Form:
+    def form(
+        self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any], *, value: str = ""
+    ) -> Form:
         template = TEMPLATES[round.context["template"]]
         inputs = tuple(
             Input(
@@ -102,17 +106,30 @@ class CollectKind:
             )
             for question in template.question_ids
         )
-        return Form(SUBMIT_ACTION, t("retros.form_title"), t("retros.save"), inputs, value=str(invitation_id))
+        return Form(SUBMIT_ACTION, t("retros.form_title"), t("retros.save"), inputs, value=value or str(invitation_id))
+
+    def review(
+        self, t: Translator, round: RoundView, invitation_id: int, answers: Mapping[str, Any]
+    ) -> OutboundMessage | None:
+        """The blameless nudge, before anything is saved: items that blame a person come back privately with a
+        suggested rewording, in the form as written; saving it from there keeps the member's words."""
+        names = tuple(round.context.get("names") or ())
+        items = [item for value in answers.values() for item in items_of(value)]
+        blaming = [item for item in items if blames(item, names)][:MAX_NUDGES]
+        if not blaming:
+            return None
+        lines = []
+        for item in blaming:
+            better = suggest(item, names, t("retros.we"))
+            hint = t("retros.blameless_hint", item=item[:200])
+            lines.append(hint + (" " + t("retros.blameless_suggestion", wording=better[:200]) if better else ""))
+        lines.append(t("retros.blameless_keep"))
+        form = self.form(t, round, invitation_id, answers, value=reviewed_value(invitation_id))
+        return OutboundMessage(text=lines[0], blocks=(*(Text(line) for line in lines), form), private=True)
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
-        items = [item for value in answers.values() for item in items_of(value)]
-        names = tuple(round.context.get("names") or ())
-        lines = [t("retros.saved", count=len(items))]
-        blaming = [item for item in items if blames(item, names)]
-        if blaming:
-            lines.append(t("retros.blameless_hint", item=blaming[0][:200]))
-        text = "\n".join(lines)
-        return OutboundMessage(text=text, blocks=tuple(Text(line) for line in lines), private=True)
+        count = sum(len(items_of(value)) for value in answers.values())
+        return OutboundMessage.plain(t("retros.saved", count=count), private=True)
 
     async def summary(
         self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
