@@ -32,6 +32,7 @@ from bot.model import (
     Text,
 )
 from bot.ports import DeliveryError, Notifier
+from bot.privacy.k_anonymity import Rule, Withheld
 from bot.retros.kinds import ACTION, COLLECT, DONE_ACTION, VOTE, VoteKind, answered
 from bot.retros.outcome import learnings, summary_message
 from bot.retros.tables import Retro, RetroAction
@@ -59,10 +60,11 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
 
 
 class RetroCommands:
-    def __init__(self, engine: ConversationEngine, votes: VoteKind, notifier: Notifier) -> None:
+    def __init__(self, engine: ConversationEngine, votes: VoteKind, notifier: Notifier, rule: Rule) -> None:
         self._engine = engine
         self._votes = votes
         self._notifier = notifier
+        self._rule = rule
 
     def specs(self) -> list[CommandSpec]:
         templates = tuple(TEMPLATES)
@@ -285,9 +287,18 @@ class RetroCommands:
             .select_from(Delivery)
             .where(Delivery.round_id == round.id, Delivery.purpose == "invitation", Delivery.member_id.is_not(None))
         )
-        responses = (await turn.session.scalars(select(Response.answers).where(Response.round_id == round.id))).all()
-        count = answered([ResponseView(None, None, dict(answers or {}), False) for answers in responses])
-        return _reply(turn.t(f"retros.status_{retro.phase}", answered=count, asked=asked or 0))
+        responses = (
+            await turn.session.execute(
+                select(Response.respondent, Response.answers).where(Response.round_id == round.id)
+            )
+        ).all()
+        given = [key for key, answers in responses if answered([ResponseView(None, None, dict(answers or {}), False)])]
+        if retro.anonymous:
+            # Who answered when is what a running count of a few would give away: the shared rule decides.
+            shown = self._rule.single(given, len(given))
+            if isinstance(shown, Withheld):
+                return _reply(turn.t(f"retros.status_{retro.phase}_few", k=shown.k, asked=asked or 0))
+        return _reply(turn.t(f"retros.status_{retro.phase}", answered=len(given), asked=asked or 0))
 
     # --- close, extend, delete -----------------------------------------------------------------------------
 
