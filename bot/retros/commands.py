@@ -35,8 +35,9 @@ from bot.ports import DeliveryError, Notifier
 from bot.privacy.k_anonymity import Rule, Withheld
 from bot.retros.kinds import ACTION, COLLECT, DONE_ACTION, VOTE, VoteKind, answered
 from bot.retros.outcome import learnings, summary_message
+from bot.retros.own_templates import OwnTemplates, as_template, find
 from bot.retros.tables import Retro, RetroAction
-from bot.retros.templates import TEMPLATES
+from bot.retros.templates import TEMPLATES, template_of
 from bot.retros.votes import DEFAULT_VOTES, MAX_VOTES, MIN_VOTES
 from bot.turn import Turn, UsageError
 
@@ -65,6 +66,7 @@ class RetroCommands:
         self._votes = votes
         self._notifier = notifier
         self._rule = rule
+        self._own = OwnTemplates()
 
     def specs(self) -> list[CommandSpec]:
         templates = tuple(TEMPLATES)
@@ -80,6 +82,7 @@ class RetroCommands:
                             Arg("for", Kind.DURATION, keyword=True),
                             Arg("until", Kind.TIME, keyword=True),
                             Arg("template", Kind.CHOICE, required=False, choices=templates),
+                            Arg("own", Kind.WORD, required=False),  # a team's own template, by its name
                             Arg("anonymous", Kind.FLAG, keyword=True),
                             Arg("vote", Kind.FLAG, keyword=True),
                             Arg("votes", Kind.NUMBER, keyword=True, low=MIN_VOTES, high=MAX_VOTES),
@@ -104,6 +107,7 @@ class RetroCommands:
                         place=Place.CHANNEL,
                     ),
                     CommandSpec("retro.actions", self.actions, place=Place.CHANNEL),
+                    self._own.spec(),
                 ),
                 priority=8,
                 slash=True,
@@ -158,11 +162,17 @@ class RetroCommands:
         return length
 
     async def start(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        template = TEMPLATES[args.string("template") or "classic"]
+        template, questions = TEMPLATES[args.string("template") or "classic"], None
+        if (name := args.string("own")) is not None:
+            row = await find(turn.session, turn.tenant.id, name)
+            if row is None or args.string("template"):
+                raise UsageError("retros.unknown_template", name=name[:40])
+            template, questions = as_template(row), list(row.questions)
         card = await self._begin(
             turn,
             turn.conversation.id,
             template=template.name,
+            questions=questions,
             length=self._length(turn, args),
             anonymous=args.flag("anonymous") or template.anonymous,
             votes=args.number("votes") or (DEFAULT_VOTES if args.flag("vote") else 0),
@@ -176,6 +186,7 @@ class RetroCommands:
         conversation_id: int,
         *,
         template: str,
+        questions: list[str] | None = None,
         length: timedelta,
         anonymous: bool,
         votes: int,
@@ -195,6 +206,7 @@ class RetroCommands:
             conversation_id=conversation_id,
             starter_member_id=turn.member.id,
             template=template,
+            questions=questions,
             title=title,
             anonymous=anonymous,
             votes_per_member=votes,
@@ -243,7 +255,7 @@ class RetroCommands:
 
     async def _card(self, turn: Turn, retro: Retro, round: Round, previous: Retro | None) -> OutboundMessage:
         t = turn.t
-        template = TEMPLATES[retro.template]
+        template = template_of(retro.template, retro.questions)
         title = retro.title or template.title(t)
         closes = round.closes_at.astimezone(member_timezone(turn.member)).strftime("%Y-%m-%d %H:%M")
         blocks: list[Header | Text | Context | Buttons] = [Header(t("retros.card_title", title=title))]
@@ -271,7 +283,7 @@ class RetroCommands:
         if retro is None:
             return _reply(turn.t("retros.none_open"))
         round = await self._current_round(turn, retro)
-        title = retro.title or TEMPLATES[retro.template].title(turn.t)
+        title = retro.title or template_of(retro.template, retro.questions).title(turn.t)
         closes = round.closes_at.astimezone(member_timezone(turn.member)).strftime("%Y-%m-%d %H:%M") if round else "–"
         return _reply(turn.t(f"retros.show_{retro.phase}", title=title, time=closes))
 
@@ -517,6 +529,7 @@ def collect_plan(retro: Retro, now: datetime, length: timedelta, language: str, 
         context={
             "retro": retro.id,
             "template": retro.template,
+            "questions": retro.questions,
             "title": retro.title,
             "language": language,
             "names": names,

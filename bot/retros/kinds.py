@@ -30,7 +30,7 @@ from bot.privacy.k_anonymity import Rule, Withheld
 from bot.retros.blameless import blames, suggest
 from bot.retros.outcome import Finisher, group_and_store, retro_of, summary_message
 from bot.retros.tables import RetroAction, RetroItem
-from bot.retros.templates import QUESTION_IDS, TEMPLATES, items_of
+from bot.retros.templates import QUESTION_IDS, items_of, round_template
 from bot.retros.votes import counted_votes
 from bot.turn import UsageError
 
@@ -51,7 +51,7 @@ def answered(responses: Sequence[ResponseView]) -> int:
 
 
 def _heading(t: Translator, round: RoundView) -> str:
-    template = TEMPLATES[round.context["template"]]
+    template = round_template(round.context)
     title = round.context.get("title") or template.title(t)
     return t("retros.invitation_title", title=title)
 
@@ -71,7 +71,7 @@ class CollectKind:
     async def invitation(
         self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
     ) -> Invitation:
-        template = TEMPLATES[round.context["template"]]
+        template = round_template(round.context)
         questions = "\n".join(f"• {template.question(t, q)}" for q in template.question_ids)
         anonymity = t("retros.anonymous_note" if round.anonymous else "retros.named_note")
         heading = _heading(t, round)
@@ -96,7 +96,7 @@ class CollectKind:
     def form(
         self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any], *, value: str = ""
     ) -> Form:
-        template = TEMPLATES[round.context["template"]]
+        template = round_template(round.context)
         inputs = tuple(
             Input(
                 question,
@@ -206,6 +206,7 @@ def withheld_plan(round: RoundView, starter_id: int, k: int, now: datetime) -> R
         context={
             "retro": round.context["retro"],
             "template": round.context["template"],
+            "questions": round.context.get("questions"),
             "title": round.context.get("title"),
             "k": k,
         },

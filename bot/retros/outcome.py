@@ -15,7 +15,7 @@ from bot.learning.log import LearningLog
 from bot.model import Context, Divider, Header, OutboundMessage, Text
 from bot.retros.grouping import group_items
 from bot.retros.tables import Retro, RetroAction, RetroItem
-from bot.retros.templates import TEMPLATES, items_of
+from bot.retros.templates import items_of, template_of
 
 TOP_ITEMS = 3
 MAX_LEARNINGS = 10
@@ -28,7 +28,7 @@ async def retro_of(session: AsyncSession, round: RoundView) -> Retro | None:
 
 async def group_and_store(session: AsyncSession, retro: Retro, responses: Sequence[ResponseView], language: str) -> int:
     """Group every question's items and store the groups (no author); returns how many groups."""
-    template = TEMPLATES[retro.template]
+    template = template_of(retro.template, retro.questions)
     rows: list[dict[str, Any]] = []
     for question in template.question_ids:
         items = [item for response in responses for item in items_of(response.answers.get(question))]
@@ -74,7 +74,7 @@ class Finisher:
 
 
 async def learnings(session: AsyncSession, retro: Retro) -> list[RetroItem]:
-    question = f"q{TEMPLATES[retro.template].learnings}"
+    question = f"q{template_of(retro.template, retro.questions).learnings}"
     rows = await session.scalars(
         select(RetroItem)
         .where(RetroItem.retro_id == retro.id, RetroItem.question == question)
@@ -92,7 +92,7 @@ def _item_line(t: Translator, item: RetroItem, voting: bool) -> str:
 
 
 async def summary_message(session: AsyncSession, t: Translator, retro: Retro) -> OutboundMessage:
-    template = TEMPLATES[retro.template]
+    template = template_of(retro.template, retro.questions)
     title = retro.title or template.title(t)
     heading = t("retros.summary_title", title=title, answered=retro.answered)
     items = (
