@@ -12,13 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalog import Translator
 from bot.conversations.kinds import ResponseView, RoundView
 from bot.learning.log import LearningLog
-from bot.model import Context, Divider, Header, OutboundMessage, Text
+from bot.model import Button, Buttons, Context, Divider, Header, OutboundMessage, Text
 from bot.retros.grouping import group_items
 from bot.retros.tables import Retro, RetroAction, RetroItem
 from bot.retros.templates import items_of, template_of
 
 TOP_ITEMS = 3
 MAX_LEARNINGS = 10
+ITEM_ACTION = "retro.item_action"  # a summary item's button: make it an action item (bot.retros.action_items)
+BUTTON_TEXT = 30  # characters of the item on its button (Slack allows 75 in all)
 
 
 async def retro_of(session: AsyncSession, round: RoundView) -> Retro | None:
@@ -91,6 +93,16 @@ def _item_line(t: Translator, item: RetroItem, voting: bool) -> str:
     return f"• {first}{similar}{votes}"
 
 
+def _item_buttons(t: Translator, retro: Retro, items: Sequence[RetroItem]) -> Buttons:
+    """One button per summary item that turns it into an action item (owner and due date in a small form)."""
+    buttons = []
+    for item in items:
+        first = item.text.splitlines()[0]
+        short = first if len(first) <= BUTTON_TEXT else first[: BUTTON_TEXT - 1].rstrip() + "…"
+        buttons.append(Button(t("retros.item_action", item=short), ITEM_ACTION, f"{retro.id}:{item.number}"))
+    return Buttons(tuple(buttons))
+
+
 async def summary_message(session: AsyncSession, t: Translator, retro: Retro) -> OutboundMessage:
     template = template_of(retro.template, retro.questions)
     title = retro.title or template.title(t)
@@ -108,6 +120,8 @@ async def summary_message(session: AsyncSession, t: Translator, retro: Retro) ->
         top = [item for item in items if item.question == question][:TOP_ITEMS]
         lines = [_item_line(t, item, voting) for item in top] or [t("retros.no_items")]
         blocks.append(Text(f"*{template.question(t, question)}*\n" + "\n".join(lines)))
+        if top:
+            blocks.append(_item_buttons(t, retro, top))
     actions = (
         await session.scalars(select(RetroAction).where(RetroAction.retro_id == retro.id).order_by(RetroAction.id))
     ).all()
