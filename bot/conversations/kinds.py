@@ -109,7 +109,7 @@ class Kind(Protocol):
 
 @runtime_checkable
 class ReviewsAnswers(Protocol):
-    """A kind that looks at a submitted form before it is stored (the retros' blameless nudge). A message back
+    """A kind that looks at a submitted form before it is stored (a suggestion to reword it). A message back
     holds the form again, built with `reviewed_value(invitation_id)`, and nothing is stored yet; what the member
     submits from there is stored as it is, so a second look never blocks an answer."""
 

@@ -75,15 +75,13 @@ class CollectKind:
         questions = "\n".join(f"• {template.question(t, q)}" for q in template.question_ids)
         anonymity = t("retros.anonymous_note" if round.anonymous else "retros.named_note")
         heading = _heading(t, round)
+        # A 500-member channel gets 500 of these: everything but the delivery's own button is built once.
+        blocks = (Header(heading), Text(questions), Context(anonymity))
+        label, language = t("retros.answer"), t.language
 
         def message(delivery_id: int) -> OutboundMessage:
-            blocks = (
-                Header(heading),
-                Text(questions),
-                Context(anonymity),
-                Buttons((answer_button(t("retros.answer"), delivery_id),)),
-            )
-            return OutboundMessage(text=heading, blocks=blocks)
+            button = Buttons((answer_button(label, delivery_id),))
+            return OutboundMessage(text=heading, blocks=(*blocks, button), language=language)
 
         return message
 

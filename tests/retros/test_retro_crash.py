@@ -171,10 +171,12 @@ async def test_a_200_member_retro_survives_a_kill_mid_invitations(database: str,
     assert HOLD_AFTER <= before_kill < MEMBERS
     assert set(per_channel) == {f"D{n:04d}" for n in range(MEMBERS)} and max(per_channel.values()) == 1
     # The 429 paused the workspace for its Retry-After (1 s): no post was sent in that second (those in flight
-    # when it came had been sent before).
+    # when it came had been sent before). A second replica learns of a pause at its next refresh (within 1 s,
+    # tests/test_shared_rate_pauses.py), so the quiet second is the single process's to show.
     limited = slack.limited_at
-    assert limited is not None and not [at for _, at in invited if limited < at < limited + 0.9]
-    assert any(at >= limited + 0.9 for _, at in invited)
+    assert limited is not None and any(at >= limited + 0.9 for _, at in invited)
+    if not on_postgres():
+        assert not [at for _, at in invited if limited < at < limited + 0.9]
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
