@@ -41,6 +41,13 @@ def action_line(turn: Turn, action: RetroAction, owner: Member | None) -> str:
     return turn.t("retros.action_line", id=action.id, text=action.text, owner=name, due=due)
 
 
+async def _in_channel(turn: Turn, retro: Retro) -> bool:
+    if turn.conversation.id == retro.conversation_id:
+        return True
+    member = await turn.session.get(ConversationMember, (retro.conversation_id, turn.member.id))
+    return member is not None
+
+
 class ActionItems:
     def __init__(self, engine: ConversationEngine, notifier: Notifier) -> None:
         self._engine = engine
@@ -52,9 +59,10 @@ class ActionItems:
         """Store the action item, open the round that follows it up, and refresh the retro's summary."""
         if due is not None and due < turn.now.astimezone(member_timezone(turn.member)).date():
             raise UsageError("retros.due_in_past")
+        conversation_id = retro.conversation_id if retro else turn.conversation.id
         action = RetroAction(
             tenant_id=turn.tenant.id,
-            conversation_id=turn.conversation.id,
+            conversation_id=conversation_id,
             retro_id=retro.id if retro else None,
             text=text[:1000],
             owner_member_id=owner.id,
@@ -78,7 +86,7 @@ class ActionItems:
                 audience=Audience.member(owner.id),
                 due_at=turn.now,
                 window=Window(length, remind_after=remind),
-                conversation_id=turn.conversation.id,
+                conversation_id=conversation_id,
                 context={"action": action.id, "text": action.text[:200], "language": member_language(owner)},
             ),
         )
@@ -89,11 +97,12 @@ class ActionItems:
         return [OutboundMessage.plain(action_line(turn, action, owner))]
 
     async def _item(self, turn: Turn, value: str) -> tuple[Retro, RetroItem]:
-        """The closed retro and item a summary button (or its form) names, if it is this channel's."""
+        """The closed retro and item a summary button (or its form) names, if the member is in its channel. The
+        form may come back from elsewhere (Teams shows it in the member's 1:1 chat)."""
         retro_id, _, number = value.partition(":")
         retro = await turn.session.get(Retro, row_id(retro_id) or 0)
         item = None
-        if retro is not None and retro.tenant_id == turn.tenant.id and retro.conversation_id == turn.conversation.id:
+        if retro is not None and retro.tenant_id == turn.tenant.id and await _in_channel(turn, retro):
             item = await turn.session.scalar(
                 select(RetroItem).where(RetroItem.retro_id == retro.id, RetroItem.number == (row_id(number) or 0))
             )
@@ -109,7 +118,7 @@ class ActionItems:
         members = await turn.session.scalars(
             select(Member)
             .join(ConversationMember, ConversationMember.member_id == Member.id)
-            .where(ConversationMember.conversation_id == turn.conversation.id)
+            .where(ConversationMember.conversation_id == retro.conversation_id)
             .order_by(Member.display_name, Member.id)
             .limit(MAX_OWNERS)
         )
