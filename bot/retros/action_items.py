@@ -119,7 +119,7 @@ class ActionItems:
             select(Member)
             .join(ConversationMember, ConversationMember.member_id == Member.id)
             .where(ConversationMember.conversation_id == retro.conversation_id)
-            .order_by(Member.display_name, Member.id)
+            .order_by(Member.display_name.is_(None), Member.display_name, Member.id)  # named first
             .limit(MAX_OWNERS)
         )
         owners = [Option(str(member.id), member.display_name or member.platform_user_id) for member in members]
