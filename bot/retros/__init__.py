@@ -1,6 +1,6 @@
 """Retros in chat: a manager starts one in a channel, everyone answers (anonymously if chosen), the team votes,
-the summary and action items are followed up next time. Three kinds of the conversation engine do the asking,
-reminding and closing; this package words them and keeps the retro's own tables."""
+the summary and action items are followed up next time. Kinds of the conversation engine do the asking, reminding
+and closing; this package words them and keeps the retro's own tables."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The retro's kinds of the conversation engine: collecting items, the voting round, and an action item's
-follow-up. The engine invites, reminds, closes and posts summaries; these kinds word them and react to closes."""
+"""The retro's kinds of the conversation engine: collecting items, the voting round, an action item's follow-up,
+and the note to the starter when an anonymous retro's summary is withheld. The engine invites, reminds, closes and
+posts summaries; these kinds word them and react to closes."""
 
 from __future__ import annotations
 
