@@ -29,7 +29,7 @@ from bot.retros.tables import Retro
 from bot.settings import Settings
 from tests.conftest import on_postgres
 from tests.slack.fake_slack import FakeSlack
-from tests.test_crash_acceptance import _serve, _until, database  # noqa: F401  (the fixture)
+from tests.test_crash_acceptance import CONCURRENCY, _serve, _until, database  # noqa: F401  (the fixture)
 
 MEMBERS = 200
 HOLD_AFTER = 80  # accepted invitations before the fake Slack stops answering and the process is killed
@@ -170,13 +170,14 @@ async def test_a_200_member_retro_survives_a_kill_mid_invitations(database: str,
     per_channel = Counter(channel for channel, _ in invited)
     assert HOLD_AFTER <= before_kill < MEMBERS
     assert set(per_channel) == {f"D{n:04d}" for n in range(MEMBERS)} and max(per_channel.values()) == 1
-    # The 429 paused the workspace for its Retry-After (1 s): no post was sent in that second (those in flight
-    # when it came had been sent before). A second replica learns of a pause at its next refresh (within 1 s,
-    # tests/test_shared_rate_pauses.py), so the quiet second is the single process's to show.
+    # The 429 paused the workspace for its Retry-After (1 s): in that second only posts already on their way
+    # arrived (at most the other senders' in flight; unpaused, some 400 would). A second replica learns of a
+    # pause at its next refresh (within 1 s, tests/test_shared_rate_pauses.py): the quiet second is the single
+    # process's to show.
     limited = slack.limited_at
     assert limited is not None and any(at >= limited + 0.9 for _, at in invited)
     if not on_postgres():
-        assert not [at for _, at in invited if limited < at < limited + 0.9]
+        assert len([at for _, at in invited if limited < at < limited + 0.9]) < CONCURRENCY
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
