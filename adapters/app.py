@@ -146,6 +146,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     conversations = ConversationEngine(
         sessions, catalog, notifier, directory, clock, engine_config(settings), metrics=metrics
     )
+    k_anonymity = Rule(settings.k_anonymity)  # the one rule for every figure a manager sees
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
         *core_features(),
@@ -153,7 +154,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         conversations.register,
         partial(nudges.install, engine=conversations),
         partial(privacy.install, retention_days=settings.retention_days, k=settings.k_anonymity),
-        partial(retros.install, engine=conversations, learning_log=learning_log),
+        partial(retros.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),

@@ -38,9 +38,10 @@ from bot.directory import Directory, TenantDefaults
 from bot.learning.log import LearningLog
 from bot.model import ConversationKind, ConversationRef, OutboundMessage
 from bot.ports import Notifier
+from bot.privacy.k_anonymity import Rule
 from bot.retros import add_texts
 from bot.retros.commands import collect_plan
-from bot.retros.kinds import ActionKind, CollectKind, VoteKind
+from bot.retros.kinds import ActionKind, CollectKind, VoteKind, WithheldKind
 from bot.retros.outcome import Finisher
 from bot.retros.tables import Retro, RetroItem
 
@@ -90,7 +91,7 @@ def _engine(url: str, clock: ManualClock, adapter: FakeAdapter, concurrency: int
         EngineConfig(concurrency=concurrency),
     )
     finish = Finisher(LearningLog())
-    for kind in (CollectKind(finish), VoteKind(finish), ActionKind()):
+    for kind in (CollectKind(finish, Rule()), VoteKind(finish), ActionKind(), WithheldKind()):
         engine.install(kind)
     return engine, db
 

@@ -156,3 +156,52 @@ async def test_kudos_upgrade_keeps_a_populated_database_and_takes_kudos(tmp_path
                 await connection.execute(text("TRUNCATE kudos, learnings, members, tenants RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+async def test_retro_templates_upgrade_keeps_the_retros_of_the_previous_release(tmp_path: object) -> None:
+    """A database at 0009 with a retro and its action item upgrades in place: the retro keeps its built-in
+    template (no stored questions), and a team's own template can be stored next to it."""
+    from sqlalchemy import text
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP)",
+                "INSERT INTO members (id, tenant_id, platform_user_id, display_name, role, created_at) "
+                "VALUES (1, 1, 'U1', 'Sofie', 'manager', CURRENT_TIMESTAMP)",
+                "INSERT INTO conversations (id, tenant_id, platform_conversation_id, kind, name, reference, "
+                "created_at) VALUES (1, 1, 'C1', 'channel', 'team', '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO retros (id, tenant_id, conversation_id, starter_member_id, template, title, anonymous, "
+                "votes_per_member, phase, answered, created_at) "
+                "VALUES (1, 1, 1, 1, 'blameless', 'Outage', true, 5, 'closed', 4, CURRENT_TIMESTAMP)",
+                "INSERT INTO retro_actions (id, tenant_id, conversation_id, retro_id, text, owner_member_id, "
+                "created_at) VALUES (1, 1, 1, 1, 'Write the runbook', 1, CURRENT_TIMESTAMP)",
+            ):
+                await connection.execute(text(statement))
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            retro = (await connection.execute(text("SELECT template, title, questions, phase FROM retros"))).one()
+            assert tuple(retro) == ("blameless", "Outage", None, "closed")
+            action = await connection.scalar(text("SELECT text FROM retro_actions WHERE retro_id = 1"))
+            assert action == "Write the runbook"
+            await connection.execute(
+                text(
+                    "INSERT INTO retro_templates (tenant_id, name, questions, anonymous, created_by_member_id, "
+                    "created_at) VALUES (1, 'sprint', '[\"Hvad lykkedes?\"]', false, 1, CURRENT_TIMESTAMP)"
+                )
+            )
+            assert await connection.scalar(text("SELECT name FROM retro_templates")) == "sprint"
+        if on_postgres():  # leave the shared database as the other tests expect it: empty, at head
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

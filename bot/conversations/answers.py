@@ -3,6 +3,8 @@ a thread reply (or free text in a DM while a round is open there) adds a line to
 
 Replies extend, the form replaces: the form opens with everything said so far, so what is submitted is the whole
 answer. After the window an answer is stored as late when the kind accepts late answers, else refused.
+A kind may take a second look at a submitted form before it is stored (ReviewsAnswers): it hands the form back
+once, and what the member sends from there is stored as it is.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from bot.conversations.kinds import ANSWER_ACTION, CHOOSE_ACTION, SUBMIT_ACTION, Kind, Kinds
+from bot.conversations.kinds import (
+    ANSWER_ACTION,
+    CHOOSE_ACTION,
+    REVIEWED,
+    SUBMIT_ACTION,
+    Kind,
+    Kinds,
+    ReviewsAnswers,
+)
 from bot.conversations.responses import current_answers, parse_answers, round_view, save_response
 from bot.conversations.tables import Delivery, Round
 from bot.db.base import row_id
@@ -66,10 +76,16 @@ class Answers:
         return [OutboundMessage(text=form.title, blocks=(form,), private=True)]
 
     async def submit(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
-        _, round, kind = await self._answerable(turn, action.value)
+        value, _, mark = action.value.partition(":")
+        delivery, round, kind = await self._answerable(turn, value)
         answers = parse_answers(kind.fields, action.form)
+        view = await round_view(turn.session, round)
+        if mark != REVIEWED and isinstance(kind, ReviewsAnswers):
+            second_look = kind.review(turn.t, view, delivery.id, answers)
+            if second_look is not None:
+                return [second_look]  # not stored yet: the member rewords it or sends it as it is
         response = await save_response(turn.session, round, turn.member.id, answers, turn.now)
-        return [kind.saved(turn.t, await round_view(turn.session, round), answers, late=response.late)]
+        return [kind.saved(turn.t, view, answers, late=response.late)]
 
     async def choose(self, turn: Turn, action: InboundAction) -> list[OutboundMessage]:
         delivery_id, _, rest = action.value.partition(":")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 ANSWER_ACTION = "conversation.answer"
 SUBMIT_ACTION = "conversation.submit"
 CHOOSE_ACTION = "conversation.choose"
+REVIEWED = "reviewed"  # marks a form value: the member has had the kind's second look; store what they send
 MAX_TEXT_ANSWER = 3_000
 
 
@@ -104,6 +105,22 @@ class Kind(Protocol):
     async def closed(
         self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
     ) -> None: ...
+
+
+@runtime_checkable
+class ReviewsAnswers(Protocol):
+    """A kind that looks at a submitted form before it is stored (a suggestion to reword it). A message back
+    holds the form again, built with `reviewed_value(invitation_id)`, and nothing is stored yet; what the member
+    submits from there is stored as it is, so a second look never blocks an answer."""
+
+    def review(
+        self, t: Translator, round: RoundView, invitation_id: int, answers: Mapping[str, Any]
+    ) -> OutboundMessage | None: ...
+
+
+def reviewed_value(invitation_id: int) -> str:
+    """The value of a form shown for a second look: submitting it stores the answer without another review."""
+    return f"{invitation_id}:{REVIEWED}"
 
 
 def answer_button(label: str, invitation_id: int) -> Button:

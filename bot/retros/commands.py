@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from bot.conversations.rounds import RoundPlan
 from bot.conversations.tables import Delivery, Response, Round
 from bot.db.base import row_id
 from bot.db.models import Conversation, ConversationMember, Member
-from bot.directory import conversation_ref, member_language, member_timezone
+from bot.directory import member_timezone
 from bot.model import (
     MEETING_ENDED_ACTION,
     Button,
@@ -28,14 +28,16 @@ from bot.model import (
     Header,
     InboundAction,
     OutboundMessage,
-    SentRef,
     Text,
 )
-from bot.ports import DeliveryError, Notifier
-from bot.retros.kinds import ACTION, COLLECT, DONE_ACTION, VOTE, VoteKind, answered
-from bot.retros.outcome import learnings, summary_message
+from bot.ports import Notifier
+from bot.privacy.k_anonymity import Rule, Withheld
+from bot.retros.action_items import ITEM_FORM_ACTION, ActionItems, action_line
+from bot.retros.kinds import COLLECT, DONE_ACTION, VOTE, VoteKind, answered
+from bot.retros.outcome import ITEM_ACTION, learnings
+from bot.retros.own_templates import OwnTemplates, as_template, find
 from bot.retros.tables import Retro, RetroAction
-from bot.retros.templates import TEMPLATES
+from bot.retros.templates import TEMPLATES, template_of
 from bot.retros.votes import DEFAULT_VOTES, MAX_VOTES, MIN_VOTES
 from bot.turn import Turn, UsageError
 
@@ -47,7 +49,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LENGTH = timedelta(days=1)
 MAX_LENGTH = timedelta(days=14)
-ACTION_WINDOW = timedelta(days=14)
 ANSWER_ACTION = "retro.answer"
 QUICK_START_ACTION = "retro.quick_start"
 OPEN = ("collecting", "voting")
@@ -59,10 +60,13 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
 
 
 class RetroCommands:
-    def __init__(self, engine: ConversationEngine, votes: VoteKind, notifier: Notifier) -> None:
+    def __init__(self, engine: ConversationEngine, votes: VoteKind, notifier: Notifier, rule: Rule) -> None:
         self._engine = engine
         self._votes = votes
         self._notifier = notifier
+        self._rule = rule
+        self._own = OwnTemplates()
+        self._actions = ActionItems(engine, notifier)
 
     def specs(self) -> list[CommandSpec]:
         templates = tuple(TEMPLATES)
@@ -78,6 +82,7 @@ class RetroCommands:
                             Arg("for", Kind.DURATION, keyword=True),
                             Arg("until", Kind.TIME, keyword=True),
                             Arg("template", Kind.CHOICE, required=False, choices=templates),
+                            Arg("own", Kind.WORD, required=False),  # a team's own template, by its name
                             Arg("anonymous", Kind.FLAG, keyword=True),
                             Arg("vote", Kind.FLAG, keyword=True),
                             Arg("votes", Kind.NUMBER, keyword=True, low=MIN_VOTES, high=MAX_VOTES),
@@ -102,6 +107,7 @@ class RetroCommands:
                         place=Place.CHANNEL,
                     ),
                     CommandSpec("retro.actions", self.actions, place=Place.CHANNEL),
+                    self._own.spec(),
                 ),
                 priority=8,
                 slash=True,
@@ -116,6 +122,8 @@ class RetroCommands:
         bot.action(DONE_ACTION, self.done)
         bot.action(MEETING_ENDED_ACTION, self.offer_after_meeting)
         bot.action(QUICK_START_ACTION, self.quick_start)
+        bot.action(ITEM_ACTION, self._actions.open_form)
+        bot.action(ITEM_FORM_ACTION, self._actions.from_form)
 
     # --- looking up ------------------------------------------------------------------------------------------
 
@@ -156,11 +164,17 @@ class RetroCommands:
         return length
 
     async def start(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        template = TEMPLATES[args.string("template") or "classic"]
+        template, questions = TEMPLATES[args.string("template") or "classic"], None
+        if (name := args.string("own")) is not None:
+            row = await find(turn.session, turn.tenant.id, name)
+            if row is None or args.string("template"):
+                raise UsageError("retros.unknown_template", name=name[:40])
+            template, questions = as_template(row), list(row.questions)
         card = await self._begin(
             turn,
             turn.conversation.id,
             template=template.name,
+            questions=questions,
             length=self._length(turn, args),
             anonymous=args.flag("anonymous") or template.anonymous,
             votes=args.number("votes") or (DEFAULT_VOTES if args.flag("vote") else 0),
@@ -174,6 +188,7 @@ class RetroCommands:
         conversation_id: int,
         *,
         template: str,
+        questions: list[str] | None = None,
         length: timedelta,
         anonymous: bool,
         votes: int,
@@ -193,6 +208,7 @@ class RetroCommands:
             conversation_id=conversation_id,
             starter_member_id=turn.member.id,
             template=template,
+            questions=questions,
             title=title,
             anonymous=anonymous,
             votes_per_member=votes,
@@ -241,7 +257,7 @@ class RetroCommands:
 
     async def _card(self, turn: Turn, retro: Retro, round: Round, previous: Retro | None) -> OutboundMessage:
         t = turn.t
-        template = TEMPLATES[retro.template]
+        template = template_of(retro.template, retro.questions)
         title = retro.title or template.title(t)
         closes = round.closes_at.astimezone(member_timezone(turn.member)).strftime("%Y-%m-%d %H:%M")
         blocks: list[Header | Text | Context | Buttons] = [Header(t("retros.card_title", title=title))]
@@ -259,7 +275,7 @@ class RetroCommands:
         if open_actions:
             blocks.append(Text(t("retros.open_actions_ask")))
             for action, owner in open_actions:
-                blocks.append(Text(self._action_line(turn, action, owner)))
+                blocks.append(Text(action_line(turn, action, owner)))
                 blocks.append(Buttons((Button(t("retros.mark_done"), DONE_ACTION, str(action.id)),)))
         blocks.append(Buttons((Button(t("retros.answer"), ANSWER_ACTION, str(retro.id), style="primary"),)))
         return OutboundMessage(text=t("retros.card_title", title=title), blocks=tuple(blocks))
@@ -269,7 +285,7 @@ class RetroCommands:
         if retro is None:
             return _reply(turn.t("retros.none_open"))
         round = await self._current_round(turn, retro)
-        title = retro.title or TEMPLATES[retro.template].title(turn.t)
+        title = retro.title or template_of(retro.template, retro.questions).title(turn.t)
         closes = round.closes_at.astimezone(member_timezone(turn.member)).strftime("%Y-%m-%d %H:%M") if round else "–"
         return _reply(turn.t(f"retros.show_{retro.phase}", title=title, time=closes))
 
@@ -285,9 +301,18 @@ class RetroCommands:
             .select_from(Delivery)
             .where(Delivery.round_id == round.id, Delivery.purpose == "invitation", Delivery.member_id.is_not(None))
         )
-        responses = (await turn.session.scalars(select(Response.answers).where(Response.round_id == round.id))).all()
-        count = answered([ResponseView(None, None, dict(answers or {}), False) for answers in responses])
-        return _reply(turn.t(f"retros.status_{retro.phase}", answered=count, asked=asked or 0))
+        responses = (
+            await turn.session.execute(
+                select(Response.respondent, Response.answers).where(Response.round_id == round.id)
+            )
+        ).all()
+        given = [key for key, answers in responses if answered([ResponseView(None, None, dict(answers or {}), False)])]
+        if retro.anonymous:
+            # Who answered when is what a running count of a few would give away: the shared rule decides.
+            shown = self._rule.single(given, len(given))
+            if isinstance(shown, Withheld):
+                return _reply(turn.t(f"retros.status_{retro.phase}_few", k=shown.k, asked=asked or 0))
+        return _reply(turn.t(f"retros.status_{retro.phase}", answered=len(given), asked=asked or 0))
 
     # --- close, extend, delete -----------------------------------------------------------------------------
 
@@ -353,90 +378,23 @@ class RetroCommands:
         )
         return [(action, owner) for action, owner in rows]
 
-    def _action_line(self, turn: Turn, action: RetroAction, owner: Member | None) -> str:
-        due = turn.t("retros.due", date=action.due_on.isoformat()) if action.due_on else ""
-        name = owner.display_name if owner and owner.display_name else turn.t("retros.nobody")
-        return turn.t("retros.action_line", id=action.id, text=action.text, owner=name, due=due)
-
     async def add_action(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         text = (args.string("text") or "").strip()
         if not text:
             raise UsageError("retros.action_empty")
-        owner = args.member("owner") or turn.member
-        due = args.date("by")
-        if due is not None and due < turn.now.astimezone(member_timezone(turn.member)).date():
-            raise UsageError("retros.due_in_past")
         retro = await turn.session.scalar(
             select(Retro)
             .where(Retro.conversation_id == turn.conversation.id, Retro.phase != "deleted")
             .order_by(Retro.id.desc())
             .limit(1)
         )
-        action = RetroAction(
-            tenant_id=turn.tenant.id,
-            conversation_id=turn.conversation.id,
-            retro_id=retro.id if retro else None,
-            text=text[:1000],
-            owner_member_id=owner.id,
-            created_by_member_id=turn.member.id,
-            due_on=due,
-            created_at=turn.now,
-        )
-        turn.session.add(action)
-        await turn.session.flush()
-        length = ACTION_WINDOW
-        if due is not None:
-            end = datetime.combine(due, time(17, 0), tzinfo=member_timezone(owner))
-            length = max(end.astimezone(UTC) - turn.now, timedelta(hours=1))
-        # The nudge comes a day before the due date (half way for anything due sooner).
-        remind = length - timedelta(days=1) if length > timedelta(days=2) else length / 2
-        round = await self._engine.open_round(
-            turn.session,
-            RoundPlan(
-                kind=ACTION,
-                tenant_id=turn.tenant.id,
-                audience=Audience.member(owner.id),
-                due_at=turn.now,
-                window=Window(length, remind_after=remind),
-                conversation_id=turn.conversation.id,
-                context={"action": action.id, "text": action.text[:200], "language": member_language(owner)},
-            ),
-        )
-        action.round_id = round.id
-        turn.after_commit.append(self._engine.changed)
-        if retro is not None:
-            await self._refresh_summary(turn, retro)
-        return _reply(self._action_line(turn, action, owner), private=False)
-
-    async def _refresh_summary(self, turn: Turn, retro: Retro) -> None:
-        """An action added after the summary was posted: the summary message shows it, updated in place."""
-        rounds = [retro.collect_round_id] if retro.collect_round_id else []
-        votes = await turn.session.scalars(select(Round).where(Round.kind == VOTE, Round.tenant_id == retro.tenant_id))
-        rounds += [vote.id for vote in votes if vote.context.get("retro") == retro.id]
-        posted = await turn.session.scalar(
-            select(Delivery.sent_message_id).where(
-                Delivery.round_id.in_(rounds), Delivery.purpose == "summary", Delivery.sent_message_id.is_not(None)
-            )
-        )
-        conversation = await turn.session.get(Conversation, retro.conversation_id)
-        if posted is None or conversation is None or retro.phase != "closed":
-            return
-        sent = SentRef(conversation_ref(turn.tenant, conversation), posted)
-        message = await summary_message(turn.session, turn.t, retro)
-
-        async def update() -> None:
-            try:
-                await self._notifier.update(sent, message)
-            except DeliveryError as error:  # the summary stays as it was; the action itself is saved
-                log.warning("could not update retro %s's summary: %s", retro.id, error.reason)
-
-        turn.after_commit.append(update)
+        return await self._actions.add(turn, retro, text, args.member("owner") or turn.member, args.date("by"))
 
     async def actions(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         open_actions = await self._open_actions(turn)
         if not open_actions:
             return _reply(turn.t("retros.no_actions"))
-        lines = [turn.t("retros.actions_title")] + [self._action_line(turn, a, o) for a, o in open_actions]
+        lines = [turn.t("retros.actions_title")] + [action_line(turn, a, o) for a, o in open_actions]
         return _reply("\n".join(lines))
 
     # --- buttons -------------------------------------------------------------------------------------------
@@ -506,6 +464,7 @@ def collect_plan(retro: Retro, now: datetime, length: timedelta, language: str, 
         context={
             "retro": retro.id,
             "template": retro.template,
+            "questions": retro.questions,
             "title": retro.title,
             "language": language,
             "names": names,

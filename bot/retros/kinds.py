@@ -1,10 +1,11 @@
-"""The retro's kinds of the conversation engine: collecting items, the voting round, and an action item's
-follow-up. The engine invites, reminds, closes and posts summaries; these kinds word them and react to closes."""
+"""The retro's kinds of the conversation engine: collecting items, the voting round, an action item's follow-up,
+and the note to the starter when an anonymous retro's summary is withheld. The engine invites, reminds, closes and
+posts summaries; these kinds word them and react to closes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,24 +22,28 @@ from bot.conversations.kinds import (
     RoundView,
     Window,
     answer_button,
+    reviewed_value,
 )
 from bot.conversations.rounds import RoundPlan
-from bot.conversations.tables import Round
+from bot.conversations.tables import Response, Round
 from bot.model import Button, Buttons, Context, Form, Header, Input, OutboundMessage, Text
-from bot.retros.blameless import blames
+from bot.privacy.k_anonymity import Rule, Withheld
+from bot.retros.blameless import blames, suggest
 from bot.retros.outcome import Finisher, group_and_store, retro_of, summary_message
 from bot.retros.tables import RetroAction, RetroItem
-from bot.retros.templates import QUESTION_IDS, TEMPLATES, items_of
+from bot.retros.templates import QUESTION_IDS, items_of, round_template
 from bot.retros.votes import counted_votes
 from bot.turn import UsageError
 
 COLLECT = "retro"
 VOTE = "retro.vote"
 ACTION = "retro.action"
+WITHHELD = "retro.withheld"
+WITHHELD_WINDOW = timedelta(days=1)
 VOTE_ACTION = "retro.vote"
 DONE_ACTION = "retro.done"
 VOTE_WINDOW = timedelta(minutes=15)
-MIN_ANONYMOUS_ANSWERS = 3
+MAX_NUDGES = 3  # blaming items worded back at once; the form holds them all anyway
 MAX_VOTE_BUTTONS = 20  # one Slack actions block holds 25 elements; a long list is voted by number
 
 
@@ -47,7 +52,7 @@ def answered(responses: Sequence[ResponseView]) -> int:
 
 
 def _heading(t: Translator, round: RoundView) -> str:
-    template = TEMPLATES[round.context["template"]]
+    template = round_template(round.context)
     title = round.context.get("title") or template.title(t)
     return t("retros.invitation_title", title=title)
 
@@ -60,25 +65,24 @@ class CollectKind:
     accepts_late = False
     reply_field: str | None = None
 
-    def __init__(self, finish: Finisher) -> None:
+    def __init__(self, finish: Finisher, rule: Rule) -> None:
         self._finish = finish
+        self._rule = rule
 
     async def invitation(
         self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
     ) -> Invitation:
-        template = TEMPLATES[round.context["template"]]
+        template = round_template(round.context)
         questions = "\n".join(f"• {template.question(t, q)}" for q in template.question_ids)
         anonymity = t("retros.anonymous_note" if round.anonymous else "retros.named_note")
         heading = _heading(t, round)
+        # A 500-member channel gets 500 of these: everything but the delivery's own button is built once.
+        blocks = (Header(heading), Text(questions), Context(anonymity))
+        label, language = t("retros.answer"), t.language
 
         def message(delivery_id: int) -> OutboundMessage:
-            blocks = (
-                Header(heading),
-                Text(questions),
-                Context(anonymity),
-                Buttons((answer_button(t("retros.answer"), delivery_id),)),
-            )
-            return OutboundMessage(text=heading, blocks=blocks)
+            button = Buttons((answer_button(label, delivery_id),))
+            return OutboundMessage(text=heading, blocks=(*blocks, button), language=language)
 
         return message
 
@@ -88,8 +92,10 @@ class CollectKind:
             text=text, blocks=(Text(text), Buttons((answer_button(t("retros.answer"), invitation_id),)))
         )
 
-    def form(self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any]) -> Form:
-        template = TEMPLATES[round.context["template"]]
+    def form(
+        self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any], *, value: str = ""
+    ) -> Form:
+        template = round_template(round.context)
         inputs = tuple(
             Input(
                 question,
@@ -102,17 +108,30 @@ class CollectKind:
             )
             for question in template.question_ids
         )
-        return Form(SUBMIT_ACTION, t("retros.form_title"), t("retros.save"), inputs, value=str(invitation_id))
+        return Form(SUBMIT_ACTION, t("retros.form_title"), t("retros.save"), inputs, value=value or str(invitation_id))
+
+    def review(
+        self, t: Translator, round: RoundView, invitation_id: int, answers: Mapping[str, Any]
+    ) -> OutboundMessage | None:
+        """The blameless nudge, before anything is saved: items that blame a person come back privately with a
+        suggested rewording, in the form as written; saving it from there keeps the member's words."""
+        names = tuple(round.context.get("names") or ())
+        items = [item for value in answers.values() for item in items_of(value)]
+        blaming = [item for item in items if blames(item, names)][:MAX_NUDGES]
+        if not blaming:
+            return None
+        lines = []
+        for item in blaming:
+            better = suggest(item, names, t("retros.we"))
+            hint = t("retros.blameless_hint", item=item[:200])
+            lines.append(hint + (" " + t("retros.blameless_suggestion", wording=better[:200]) if better else ""))
+        lines.append(t("retros.blameless_keep"))
+        form = self.form(t, round, invitation_id, answers, value=reviewed_value(invitation_id))
+        return OutboundMessage(text=lines[0], blocks=(*(Text(line) for line in lines), form), private=True)
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
-        items = [item for value in answers.values() for item in items_of(value)]
-        names = tuple(round.context.get("names") or ())
-        lines = [t("retros.saved", count=len(items))]
-        blaming = [item for item in items if blames(item, names)]
-        if blaming:
-            lines.append(t("retros.blameless_hint", item=blaming[0][:200]))
-        text = "\n".join(lines)
-        return OutboundMessage(text=text, blocks=tuple(Text(line) for line in lines), private=True)
+        count = sum(len(items_of(value)) for value in answers.values())
+        return OutboundMessage.plain(t("retros.saved", count=count), private=True)
 
     async def summary(
         self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
@@ -121,8 +140,7 @@ class CollectKind:
         if retro is None or retro.phase in ("voting", "deleted"):
             return None  # the voting round's summary is the retro's
         if retro.phase == "withheld":
-            text = t("retros.withheld", answered=retro.answered, needed=MIN_ANONYMOUS_ANSWERS)
-            return OutboundMessage(text=text, blocks=(Text(text),))
+            return None  # nothing in the channel: the starter is told privately why (WithheldKind)
         return await summary_message(session, t, retro)
 
     async def closed(
@@ -136,9 +154,13 @@ class CollectKind:
         if retro is None or retro.phase != "collecting":
             return
         retro.answered = answered(responses)
-        if retro.anonymous and retro.answered < MIN_ANONYMOUS_ANSWERS:
-            retro.phase, retro.closed_at = "withheld", closing.now  # the items stay private
-            return
+        if retro.anonymous:
+            shown = self._rule.single(await _respondents(session, round), retro.answered)
+            if isinstance(shown, Withheld):
+                retro.phase, retro.closed_at = "withheld", closing.now  # the items stay private
+                if retro.starter_member_id is not None:
+                    await closing.schedule(withheld_plan(round, retro.starter_member_id, shown.k, closing.now))
+                return
         language = str(round.context.get("language", "en"))
         count = await group_and_store(session, retro, responses, language)
         if retro.votes_per_member and count:
@@ -162,6 +184,71 @@ class CollectKind:
             )
             return
         await self._finish(session, retro, closing.now, language)
+
+
+async def _respondents(session: AsyncSession, round: RoundView) -> frozenset[str]:
+    """Who gave at least one item, as the round stores them (keyed hashes when anonymous): the people behind
+    the summary, for the k-anonymity rule."""
+    rows = await session.execute(select(Response.respondent, Response.answers).where(Response.round_id == round.id))
+    return frozenset(key for key, answers in rows if any(items_of(value) for value in (answers or {}).values()))
+
+
+def withheld_plan(round: RoundView, starter_id: int, k: int, now: datetime) -> RoundPlan:
+    """The private note to the retro's starter that its summary is withheld: one DM through the engine."""
+    return RoundPlan(
+        kind=WITHHELD,
+        tenant_id=round.tenant_id,
+        audience=Audience.member(starter_id),
+        due_at=now,
+        window=Window(WITHHELD_WINDOW),
+        conversation_id=round.conversation_id,
+        context={
+            "retro": round.context["retro"],
+            "template": round.context["template"],
+            "questions": round.context.get("questions"),
+            "title": round.context.get("title"),
+            "k": k,
+        },
+    )
+
+
+class WithheldKind:
+    """Tells the starter of an anonymous retro, in a DM, that too few answered for its summary to be shown. The
+    note gives no count: a figure about fewer than K people is exactly what it withholds."""
+
+    name = WITHHELD
+    fields: tuple[FieldSpec, ...] = ()
+    accepts_late = False
+    reply_field: str | None = None
+
+    async def invitation(
+        self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
+    ) -> Invitation:
+        text = t("retros.withheld", title=_heading(t, round), k=int(round.context["k"]))
+
+        def message(delivery_id: int) -> OutboundMessage:
+            return OutboundMessage.plain(text)
+
+        return message
+
+    def reminder(self, t: Translator, round: RoundView, invitation_id: int) -> OutboundMessage:
+        raise AssertionError("a withheld note is never reminded")  # its window has no reminder
+
+    def form(self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any]) -> Form:
+        raise UsageError("errors.unknown_action")  # a note, nothing to answer
+
+    def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
+        raise UsageError("errors.unknown_action")
+
+    async def summary(
+        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
+    ) -> OutboundMessage | None:
+        return None
+
+    async def closed(
+        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
+    ) -> None:
+        return None
 
 
 class VoteKind:

@@ -15,12 +15,14 @@ from bot.learning.log import LearningLog
 from bot.model import Button, Buttons, Context, Divider, Header, OutboundMessage, Text
 from bot.retros.grouping import group_items
 from bot.retros.tables import Retro, RetroAction, RetroItem
-from bot.retros.templates import TEMPLATES, items_of
+from bot.retros.templates import items_of, template_of
 
 TOP_ITEMS = 3
 MAX_LEARNINGS = 10
 # The thank-you button under a closed retro's summary (value: the retro's id); the kudos feature handles it.
 RETRO_THANKS_ACTION = "kudos.retro"
+ITEM_ACTION = "retro.item_action"  # a summary item's button: make it an action item (bot.retros.action_items)
+BUTTON_TEXT = 30  # characters of the item on its button (Slack allows 75 in all)
 
 
 async def retro_of(session: AsyncSession, round: RoundView) -> Retro | None:
@@ -30,7 +32,7 @@ async def retro_of(session: AsyncSession, round: RoundView) -> Retro | None:
 
 async def group_and_store(session: AsyncSession, retro: Retro, responses: Sequence[ResponseView], language: str) -> int:
     """Group every question's items and store the groups (no author); returns how many groups."""
-    template = TEMPLATES[retro.template]
+    template = template_of(retro.template, retro.questions)
     rows: list[dict[str, Any]] = []
     for question in template.question_ids:
         items = [item for response in responses for item in items_of(response.answers.get(question))]
@@ -76,7 +78,7 @@ class Finisher:
 
 
 async def learnings(session: AsyncSession, retro: Retro) -> list[RetroItem]:
-    question = f"q{TEMPLATES[retro.template].learnings}"
+    question = f"q{template_of(retro.template, retro.questions).learnings}"
     rows = await session.scalars(
         select(RetroItem)
         .where(RetroItem.retro_id == retro.id, RetroItem.question == question)
@@ -93,8 +95,18 @@ def _item_line(t: Translator, item: RetroItem, voting: bool) -> str:
     return f"• {first}{similar}{votes}"
 
 
+def _item_buttons(t: Translator, retro: Retro, items: Sequence[RetroItem]) -> Buttons:
+    """One button per summary item that turns it into an action item (owner and due date in a small form)."""
+    buttons = []
+    for item in items:
+        first = item.text.splitlines()[0]
+        short = first if len(first) <= BUTTON_TEXT else first[: BUTTON_TEXT - 1].rstrip() + "…"
+        buttons.append(Button(t("retros.item_action", item=short), ITEM_ACTION, f"{retro.id}:{item.number}"))
+    return Buttons(tuple(buttons))
+
+
 async def summary_message(session: AsyncSession, t: Translator, retro: Retro) -> OutboundMessage:
-    template = TEMPLATES[retro.template]
+    template = template_of(retro.template, retro.questions)
     title = retro.title or template.title(t)
     heading = t("retros.summary_title", title=title, answered=retro.answered)
     items = (
@@ -110,6 +122,8 @@ async def summary_message(session: AsyncSession, t: Translator, retro: Retro) ->
         top = [item for item in items if item.question == question][:TOP_ITEMS]
         lines = [_item_line(t, item, voting) for item in top] or [t("retros.no_items")]
         blocks.append(Text(f"*{template.question(t, question)}*\n" + "\n".join(lines)))
+        if top:
+            blocks.append(_item_buttons(t, retro, top))
     actions = (
         await session.scalars(select(RetroAction).where(RetroAction.retro_id == retro.id).order_by(RetroAction.id))
     ).all()

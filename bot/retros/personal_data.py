@@ -15,7 +15,7 @@ from bot.db.models import Member
 from bot.privacy.contract import ErasePolicy, JsonMembers, PersonalDataContract, Rows, TableUse
 from bot.privacy.rows import rows
 from bot.retros.kinds import COLLECT
-from bot.retros.tables import Retro, RetroAction
+from bot.retros.tables import Retro, RetroAction, RetroTemplate
 
 FEATURE = "retros"
 # (table, columns that refer to members, what forget-me does to its rows)
@@ -23,11 +23,13 @@ TABLES = (
     TableUse("retros", ("starter_member_id",), "anonymise"),
     TableUse("retro_actions", ("owner_member_id", "created_by_member_id"), "anonymise"),
     TableUse("retro_items", (), "keep-unlinked"),  # grouped items carry no author
+    TableUse("retro_templates", ("created_by_member_id",), "anonymise"),  # the team's, whoever wrote it
 )
 
 
 async def export(session: AsyncSession, member: Member) -> dict[str, Rows]:
-    """Every retro row that names the member, by table: retros they started, action items they own or added."""
+    """Every retro row that names the member, by table: retros they started, action items they own or added,
+    templates they wrote."""
     return {
         "retros": await rows(session, Retro.__table__, Retro.starter_member_id == member.id),
         "retro_actions": await rows(
@@ -35,17 +37,23 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Rows]:
             RetroAction.__table__,
             or_(RetroAction.owner_member_id == member.id, RetroAction.created_by_member_id == member.id),
         ),
+        "retro_templates": await rows(
+            session, RetroTemplate.__table__, RetroTemplate.created_by_member_id == member.id
+        ),
     }
 
 
 async def erase(session: AsyncSession, member: Member, policy: ErasePolicy) -> None:
-    """Unlink the member everywhere: retros and action items are the team's and stay, without them."""
+    """Unlink the member everywhere: retros, action items and templates are the team's and stay, without them."""
     await session.execute(update(Retro).where(Retro.starter_member_id == member.id).values(starter_member_id=None))
     await session.execute(
         update(RetroAction).where(RetroAction.owner_member_id == member.id).values(owner_member_id=None)
     )
     await session.execute(
         update(RetroAction).where(RetroAction.created_by_member_id == member.id).values(created_by_member_id=None)
+    )
+    await session.execute(
+        update(RetroTemplate).where(RetroTemplate.created_by_member_id == member.id).values(created_by_member_id=None)
     )
 
 

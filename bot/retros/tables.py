@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, UtcDateTime
@@ -22,6 +22,9 @@ class Retro(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     starter_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     template: Mapped[str] = mapped_column(String(40))
+    # A team's own template's questions as they were at start (None for a built-in one, whose texts are in the
+    # catalog): the retro reads the same after the template is changed or removed.
+    questions: Mapped[list[str] | None] = mapped_column(JSON)
     title: Mapped[str | None] = mapped_column(String(200))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     votes_per_member: Mapped[int] = mapped_column(Integer, default=0)  # 0: no voting round
@@ -63,4 +66,20 @@ class RetroAction(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_rounds.id", ondelete="SET NULL"))
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RetroTemplate(Base):
+    """A team's own retro template (`retro template add`): its name, questions in the team's words, and whether
+    it is anonymous by default. The last question holds the learnings."""
+
+    __tablename__ = "retro_templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))  # lower case, one word: what `retro start NAME` takes
+    questions: Mapped[list[str]] = mapped_column(JSON)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,10 +1,13 @@
-"""Retro templates as data: their shape in prompts/retros/templates.toml, their words in the language files."""
+"""Retro templates as data: the built-in ones' shape in prompts/retros/templates.toml and their words in the
+language files; a team's own (`retro template add`) in the retro_templates table, in the team's own words."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.catalog import Translator
 
@@ -18,16 +21,38 @@ class Template:
     questions: int
     learnings: int  # the question whose items are the retro's learnings (1-based)
     anonymous: bool
+    texts: tuple[str, ...] = ()  # a team's own template's questions; built-in ones are worded by the catalog
 
     @property
     def question_ids(self) -> tuple[str, ...]:
         return tuple(f"q{number}" for number in range(1, self.questions + 1))
 
     def question(self, t: Translator, question_id: str) -> str:
+        if self.texts:
+            return self.texts[int(question_id[1:]) - 1]
         return t(f"retros.templates.{self.name}.{question_id}")
 
     def title(self, t: Translator) -> str:
-        return t(f"retros.templates.{self.name}.title")
+        return (
+            self.name.replace("-", " ").replace("_", " ").capitalize()
+            if self.texts
+            else t(f"retros.templates.{self.name}.title")
+        )
+
+
+def own(name: str, questions: Sequence[str], anonymous: bool = False) -> Template:
+    """A team's own template: its questions as written; the last one holds the learnings."""
+    return Template(name, len(questions), len(questions), anonymous, tuple(questions))
+
+
+def template_of(name: str, questions: Sequence[str] | None) -> Template:
+    """The template a retro (or its round) asks: its own questions when it has them, else the built-in one."""
+    return own(name, questions) if questions else TEMPLATES[name]
+
+
+def round_template(context: Mapping[str, Any]) -> Template:
+    """The template of a retro's round, from the round's context."""
+    return template_of(str(context["template"]), context.get("questions"))
 
 
 def load_templates(directory: Path = CATALOG_DIRECTORY) -> dict[str, Template]:

@@ -25,6 +25,8 @@ ITEMS = {
     "bo": ["Alerts paged the wrong rotation", "Rollback took forty minutes"],
     "cy": ["The runbook was out of date"],
     "di": ["Nobody owned the dashboard"],
+    "ed": ["The status page lagged behind"],
+    "fi": ["Customers heard about it first on social media"],
 }
 
 
@@ -63,11 +65,13 @@ async def test_no_message_row_or_log_line_connects_an_item_to_its_author(
     clock.set(START)
     s = Session(app, clock, START)
     sent = _record_sends(s)
-    steps: list[Step] = ["hello", ":as Bo", "hello", ":as Cy", "hello", ":as Di", "hello", ":as Anna"]
-    steps += ["retro start for 1h blameless votes 2", s.at(timedelta(0))]
+    steps: list[Step] = ["hello", *(step for who in ("Bo", "Cy", "Di", "Ed", "Fi") for step in (f":as {who}", "hello"))]
+    steps += [":as Anna", "retro start for 1h blameless votes 2", s.at(timedelta(0))]
     steps += [":as Bo", *_answer(s, "bo", "Alerts paged the wrong rotation", "Rollback took forty minutes")]
     steps += [":as Cy", *_answer(s, "cy", "The runbook was out of date", "-")]
     steps += [":as Di", *_answer(s, "di", "Nobody owned the dashboard", "-")]
+    steps += [":as Ed", *_answer(s, "ed", "The status page lagged behind", "-")]
+    steps += [":as Fi", *_answer(s, "fi", "Customers heard about it first on social media", "-")]
     steps += [s.at(timedelta(minutes=30)), ":as Anna", "retro status", s.at(timedelta(hours=1))]
     steps += [":as Bo", s.press("retro.vote", ":1"), ":as Cy", s.press("retro.vote", ":1")]
     steps += [s.mark("summary"), s.at(timedelta(hours=1, minutes=20))]
@@ -83,7 +87,7 @@ async def test_no_message_row_or_log_line_connects_an_item_to_its_author(
         rounds = (await session.scalars(select(Round))).all()
         assert all(round.secret is None and round.state == "closed" for round in rounds)
         responses = (await session.scalars(select(Response))).all()
-        assert len(responses) == 5 and all(r.member_id is None and not r.respondent.startswith("m") for r in responses)
+        assert len(responses) == 7 and all(r.member_id is None and not r.respondent.startswith("m") for r in responses)
         reminders = (await session.scalars(select(Delivery).where(Delivery.purpose == "reminder"))).all()
         assert reminders == []  # who was reminded (who had not answered) is gone with the key
         rows: list[tuple[str, dict[str, Any]]] = []
@@ -115,24 +119,31 @@ def _refers_to_members(column: Any) -> bool:
     return any(key.column.table.name == "members" for key in column.foreign_keys)
 
 
-async def test_an_anonymous_retro_with_fewer_than_three_answers_keeps_its_items_private(
+async def test_an_anonymous_retro_with_fewer_than_k_answers_keeps_its_items_private(
     app: App, clock: ManualClock
 ) -> None:
     clock.set(START)
     s = Session(app, clock, START)
-    steps: list[Step] = ["hello", ":as Bo", "hello", ":as Cy", "hello", ":as Anna"]
+    sent = _record_sends(s)
+    people = ("Bo", "Cy", "Di", "Ed", "Fi")
+    steps: list[Step] = ["hello", *(step for who in people for step in (f":as {who}", "hello")), ":as Anna"]
     steps += ["retro start for 1h anonymous", s.at(timedelta(0))]
-    steps += [":as Bo", s.press("conversation.answer", conversation="dm-bo"), "Quiet week", ".", ".", "."]
-    steps += [":as Cy", s.press("conversation.answer", conversation="dm-cy"), "Good pairing", ".", ".", "."]
-    steps += [":as Anna", s.mark("closed"), s.at(timedelta(hours=1))]
+    for who, item in zip(people, ("Quiet week", "Good pairing", "Calm on-call", "Nice demo"), strict=False):
+        steps += [f":as {who}", s.press("conversation.answer", conversation=f"dm-{who.lower()}"), item, ".", ".", "."]
+    steps += [":as Anna", s.mark("status"), "retro status", s.mark("closed"), s.at(timedelta(hours=1))]
     await s.run(steps)
 
-    closed = s.between("closed")
-    assert "closed with 2 answers" in closed and "at least 3" in closed
-    assert "Quiet week" not in closed and "Good pairing" not in closed
+    assert "Fewer than 5 of 6 have answered so far" in s.between("status", "closed")  # no count of four
+    after = sent[[message.text for _, message in sent].index("Retro: Retro") + 1 :]
+    notes = [(where.id, message.text) for where, message in after if "has closed" in message.text]
+    assert len(notes) == 1 and notes[0][0] == "dm-anna"  # the starter, privately, once
+    assert "Fewer than 5 members gave items" in notes[0][1] and "4" not in notes[0][1]
+    for where, message in after:
+        assert where.kind.value != "channel" or "summary" not in message.text.casefold(), message
+        assert not any(item in repr(message) for item in ("Quiet week", "Good pairing", "Calm on-call", "Nice demo"))
     async with app.sessions() as session:
         retro = (await session.scalars(select(Retro))).one()
-        assert retro.phase == "withheld" and retro.answered == 2
+        assert retro.phase == "withheld" and retro.answered == 4
         assert await session.scalar(select(RetroItem.id).limit(1)) is None
 
 

@@ -49,4 +49,4 @@ async def test_export_erase_and_unlinked(app: App, clock: ManualClock) -> None:
         assert retro.starter_member_id is None and retro.title == "Q3"
         await session.refresh(open_round)
         assert "Bo" not in open_round.context["names"] and "Anna" not in open_round.context["names"]
-        assert await personal_data.export(session, bo) == {"retros": [], "retro_actions": []}
+        assert await personal_data.export(session, bo) == {"retros": [], "retro_actions": [], "retro_templates": []}

@@ -147,3 +147,78 @@ async def test_a_retro_in_slack_from_slash_command_to_done_action(slack: SlackRi
         assert (await session.scalars(select(RetroAction))).one().done_at is not None
         votes = {item.text.splitlines()[0]: item.votes for item in await session.scalars(select(RetroItem))}
     assert votes["Deploys are slow"] == 3
+
+
+async def submit_view(slack: SlackRig, user: str, view: dict[str, Any], values: dict[str, Any]) -> None:
+    """Submit an opened modal with `values` by block id (text, or {"option": value} for a select)."""
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element, value = block["element"], values.get(block["block_id"])
+        if element["type"] == "static_select":
+            chosen = {"type": "static_select", "selected_option": {"value": value} if value else None}
+            state[block["block_id"]] = {element["action_id"]: chosen}
+        else:
+            state[block["block_id"]] = {element["action_id"]: {"type": "plain_text_input", "value": value}}
+    submission = payload("view_submission", user={"id": user, "username": user, "name": user, "team_id": "T1"})
+    submission["view"].update(private_metadata=view["private_metadata"], state={"values": state})
+    assert (await slack.interact(submission)).status == 200
+    await settle(slack)
+
+
+async def test_slack_own_template_blameless_second_look_and_a_summary_item_made_an_action(
+    slack: SlackRig, clock: ManualClock
+) -> None:
+    clock.set(START)
+    for user, name in PEOPLE.items():
+        slack.api.users[user] = {"is_admin": user == "U111", "profile": {"display_name": name}}
+    slack.api.channel_members["C111"] = [*PEOPLE, "UBOT"]
+    added = await said(slack, "U111", "template add sprint What did we ship? | What slowed us down? | Next?", "t1")
+    assert "Template “sprint” added" in added
+    assert "Retro: Sprint" in await said(slack, "U111", "start for 1h sprint", "s1")
+    await tick(slack, clock, timedelta(0))
+
+    # The modal's blaming item comes back before anything is saved: a private note whose button reopens the form.
+    before = len(slack.api.calls)
+    view = await answer(slack, "U222", {"q2": "Because Cy forgot the tests"}, "b1")
+    assert [block["label"]["text"] for block in view["blocks"]] == [
+        "What did we ship?",
+        "What slowed us down?",
+        "Next?",
+    ]
+    notes = [call.args for call in slack.api.calls[before:] if "sounds like blame" in json.dumps(call.args)]
+    [note] = notes
+    assert note["channel"] == "D222" and "Because we forgot the tests" in json.dumps(note, ensure_ascii=False)
+    opened_before = len(slack.api.of("views.open"))
+    await press(slack, "U222", "D222", buttons(note)[0], "reopen")
+    second: dict[str, Any] = (await slack.api.wait_for("views.open", opened_before + 1))[-1]["view"]
+    q2 = next(block for block in second["blocks"] if block["block_id"] == "q2")
+    assert q2["element"]["initial_value"] == "Because Cy forgot the tests"  # Bo's words, to keep or reword
+    before = len(slack.api.calls)
+    await submit_view(slack, "U222", second, {"q2": "Because Cy forgot the tests"})
+    assert "Saved: 1 items" in json.dumps([call.args for call in slack.api.calls[before:]], ensure_ascii=False)
+
+    await said(slack, "U111", "close", "c1")
+    before = len(slack.api.of("chat.postMessage"))
+    await tick(slack, clock, timedelta(minutes=1))
+    [summary] = [call for call in posted_to(slack, "C111", before) if "Retro summary" in call["text"]]
+    [make] = [button for button in buttons(summary) if button["text"]["text"].startswith("➕ Action: Because Cy")]
+    opened_before = len(slack.api.of("views.open"))
+    await press(slack, "U111", "C111", make, "make")
+    form: dict[str, Any] = (await slack.api.wait_for("views.open", opened_before + 1))[-1]["view"]
+    assert form["title"]["text"] == "New action item"
+    owner = next(block for block in form["blocks"] if block["block_id"] == "owner")["element"]
+    labels = [option["text"]["text"] for option in owner["options"]]
+    assert labels == ["Anna", "Bo", "U333", "U444"]  # named first; Cy and Di never wrote, Slack gave no name yet
+    bo = owner["options"][1]["value"]
+    await submit_view(slack, "U111", form, {"text": "Run the tests in CI", "owner": bo, "due": "30.11.2026"})
+    updated = slack.api.of("chat.update")[-1]  # the summary, in place, with the action
+    assert updated["channel"] == "C111" and "Run the tests in CI" in json.dumps(updated["blocks"], ensure_ascii=False)
+    before = len(slack.api.of("chat.postMessage"))
+    await tick(slack, clock, timedelta(minutes=2))
+    [assigned] = posted_to(slack, "D222", before)
+    assert "You own an action item from the retro: Run the tests in CI (due 2026-11-30)" in assigned["text"]
+    async with slack.app.sessions() as session:
+        action = (await session.scalars(select(RetroAction))).one()
+        assert action.text == "Run the tests in CI" and action.due_on is not None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.conversations.tables import Response
 from bot.retros.tables import RetroAction, RetroItem
 from tests.teams.conftest import Rig
 from tests.teams.fake_connector import card_text
@@ -55,8 +56,8 @@ async def submit(rig: Rig, person: dict[str, str], data: dict[str, Any]) -> None
 
 
 async def answer(rig: Rig, person: dict[str, str], values: dict[str, str]) -> dict[str, Any]:
-    """Press Answer on the member's invitation, fill the card form, submit it; returns the form card."""
-    invitation = next(c for c in sent_to(rig, direct(person)) if card_text(c.body).startswith("Retro:"))
+    """Press Answer on the member's latest invitation, fill the card form, submit it; returns the form card."""
+    invitation = next(c for c in reversed(sent_to(rig, direct(person))) if card_text(c.body).startswith("Retro:"))
     before = len(rig.connector.sends)
     await submit(rig, person, actions(invitation)[0]["data"])
     form = rig.connector.sends[before]
@@ -157,4 +158,79 @@ async def test_a_meeting_end_offers_its_organiser_a_one_click_retro(rig: Rig, cl
     assert {direct(p) for p in (ANNA, BO, CARL, EVA)} <= invited
     assert "is collecting answers" in await said(rig, BO, "retro")
     cards = [a["content"] for c in rig.connector.sends[before:] for a in c.body.get("attachments") or []]
+    assert [result["problems"] for result in _validate(cards)] == [[] for _ in cards]
+
+
+async def submit_in_channel(rig: Rig, person: dict[str, str], data: dict[str, Any], reply_to: str) -> None:
+    channel = rig.activity("channel_mention")
+    activity = rig.activity("card_submit", value=data, replyToId=reply_to)
+    activity.update({"from": person, "conversation": channel["conversation"], "channelData": channel["channelData"]})
+    assert (await rig.post(activity)).status == 201
+
+
+async def test_teams_own_template_blameless_second_look_withheld_note_and_action_button(
+    rig: Rig, clock: ManualClock
+) -> None:
+    clock.set(START)
+    assert (await rig.post(rig.activity("team_install"))).status == 201  # Anna installs: she is admin
+    await rig.turns.drain()
+    await said(rig, ANNA, "language en")
+    added = await said(rig, ANNA, "retro template add sprint What did we ship? | What slowed us down? | Next?")
+    assert "Template “sprint” added" in added
+    assert "Retro: Sprint" in await said(rig, ANNA, "retro start for 1h sprint anonymous")
+    await tick(rig, clock, timedelta(0))
+
+    # Blame is handed back before anything is saved, with a rewording; saving from there keeps Bo's words.
+    invitation = next(c for c in sent_to(rig, direct(BO)) if card_text(c.body).startswith("Retro:"))
+    before = len(rig.connector.sends)
+    await submit(rig, BO, actions(invitation)[0]["data"])
+    form = rig.connector.sends[before]
+    assert "What slowed us down?" in card_text(form.body)
+    before = len(rig.connector.sends)
+    await submit(rig, BO, {**actions(form)[-1]["data"], "q1": "", "q2": "Because Carl forgot the tests", "q3": ""})
+    [second_look] = rig.connector.sends[before:]
+    text = card_text(second_look.body)
+    assert "sounds like blame" in text and "Because we forgot the tests" in text and "Saved" not in text
+    async with rig.app.sessions() as session:
+        assert await session.scalar(select(Response.id).limit(1)) is None
+    kept = {**actions(second_look)[-1]["data"], "q1": "", "q2": "Because Carl forgot the tests", "q3": ""}
+    before = len(rig.connector.sends)
+    await submit(rig, BO, kept)
+    assert "Saved: 1 items" in card_text(rig.connector.sends[before].body)
+    await answer(rig, CARL, {"q1": "The export"})
+
+    # Two answers in an anonymous retro: nothing in the channel, Anna told why in her chat, without a count.
+    before = len(rig.connector.sends)
+    await tick(rig, clock, timedelta(hours=1))
+    after = rig.connector.sends[before:]
+    assert not [c for c in after if c.conversation.startswith("19:general")]
+    [note] = [c for c in after if "has closed" in card_text(c.body)]
+    assert note.conversation == direct(ANNA) and "Fewer than 5 members" in card_text(note.body)
+    assert "2" not in card_text(note.body) and "forgot" not in card_text(note.body)
+
+    # A named retro: its summary's Action button opens a form; Carl is picked as the owner.
+    await said(rig, ANNA, "retro start for 1h")
+    await tick(rig, clock, timedelta(hours=1, minutes=1))
+    await answer(rig, BO, {"q2": "Deploys are slow"})
+    before = len(rig.connector.sends)
+    await tick(rig, clock, timedelta(hours=2, minutes=2))
+    [summary] = [c for c in rig.connector.sends[before:] if "Retro summary" in card_text(c.body)]
+    [make] = [action for action in actions(summary) if action["title"] == "➕ Action: Deploys are slow"]
+    before = len(rig.connector.sends)
+    await submit_in_channel(rig, ANNA, make["data"], "summary-1")
+    # Teams has no private replies in a channel: the form comes to Anna's 1:1 chat, with a note in the channel.
+    [form] = [c for c in rig.connector.sends[before:] if c.conversation == direct(ANNA)]
+    card = form.body["attachments"][0]["content"]
+    owners = next(element for element in card["body"] if element.get("id") == "owner")
+    carl = next(choice["value"] for choice in owners["choices"] if choice["title"] == "Carl Svensson")
+    fields = {"text": "Speed up deploys", "owner": carl, "due": "2026-12-01"}
+    await submit(rig, ANNA, {**actions(form)[-1]["data"], **fields})
+    assert any("Speed up deploys — Carl Svensson (due 2026-12-01)" in card_text(c.body) for c in rig.connector.sends)
+    assert any("Speed up deploys" in card_text(c.body) for c in rig.connector.updates)  # the summary, in place
+    before = len(rig.connector.sends)
+    await tick(rig, clock, timedelta(hours=2, minutes=3))
+    assert any("You own an action item" in card_text(c.body) for c in sent_to(rig, direct(CARL), before))
+
+    cards = [a["content"] for c in rig.connector.sends for a in c.body.get("attachments") or []]
+    cards += [a["content"] for c in rig.connector.updates for a in c.body.get("attachments") or []]
     assert [result["problems"] for result in _validate(cards)] == [[] for _ in cards]
