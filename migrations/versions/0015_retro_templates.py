@@ -3,7 +3,7 @@
 A new table and a nullable column: the retros of an existing database keep their built-in templates.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0018
 Create Date: 2026-12-01 11:10:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import bot.db.base
 
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
