@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import logging
 import math
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -169,6 +170,11 @@ class Dispatcher:
         self._budget_wait = None
         if not tenants:
             return {}
+        # Each tenant gets at least one row, so at most `limit` tenants are useful in one claim (and SQLite takes at
+        # most 500 terms in a compound SELECT): with more, a random choice keeps every one's turn coming.
+        most = min(limit, _MAX_TENANTS_PER_CLAIM)
+        if len(tenants) > most:
+            tenants = random.sample(tenants, most)
         fair = max(math.ceil(limit / len(tenants)), 1)
         caps = {}
         for tenant_id, platform, external_id in tenants:
@@ -443,6 +449,10 @@ class Dispatcher:
         report.retried += recorded.retried
         report.skipped += recorded.skipped
         report.claimed_by.add(self.name)
+
+
+# Below SQLite's limit of 500 terms in a compound SELECT (_due_sqlite).
+_MAX_TENANTS_PER_CLAIM = 400
 
 
 def _pending_of(tenant: Any, now: datetime) -> Any:
