@@ -1,11 +1,11 @@
 """Full-text search over the learning log, in the database's own index.
 
-Word forms: a query word matches an entry when the entry's language stems both alike, so a Danish member
-finds English entries by English word forms and Danish ones by Danish forms (bot/db/stemming.py).
+Word forms: every entry is indexed in Danish, Swedish and English word forms, whatever its author's language
+setting, and a query word matches an entry when any of the three stems both alike (bot/db/stemming.py).
 SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language, ranked by bm25.
-PostgreSQL: the generated `search_vector` column (danish / swedish / english configurations), ranked by
-ts_rank; each query word is also matched by its Snowball stem, so both databases agree where PostgreSQL's
-older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001 and 0006.
+PostgreSQL: the generated `search_vector` column (danish, swedish and english configurations together), ranked
+by ts_rank; each query word is also matched by its Snowball stems, so both databases agree where PostgreSQL's
+older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001, 0006 and 0019.
 
 Only the newest MAX_COUNTED matches are ranked: a word in every tenth entry would otherwise rank a hundred
 thousand rows to show five. User text never reaches the query syntax: it is reduced to words first.
@@ -13,6 +13,7 @@ thousand rows to show five. User text never reaches the query syntax: it is redu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -134,33 +135,38 @@ async def _search_sqlite(
     return list(rows.scalars()), len(newest)
 
 
-_PG_CONFIGURATIONS = {"da": "danish", "sv": "swedish", "en": "english"}
+_PG_CONFIGURATIONS = ("danish", "swedish", "english")
 
 
-def _pg_language_query(language: str, joiner: str) -> str:
-    """The tsquery "every word" for entries in `language`, as text: PostgreSQL's own stem of each word or its
-    Snowball stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as the index leaves them out;
-    NULL when every word is one."""
-    own = f"plainto_tsquery('pg_catalog.{_PG_CONFIGURATIONS[language]}', word)"
-    either = f"({own} || plainto_tsquery('simple', {language}))::text"
-    return f"(SELECT string_agg('(' || {either} || ')', '{joiner}') FILTER (WHERE numnode({own}) > 0) FROM terms)"
+def _pg_own(word: str) -> str:
+    """PostgreSQL's own stem of `word` in any configuration, as a tsquery (empty where all three drop it)."""
+    return " || ".join(f"plainto_tsquery('pg_catalog.{name}', {word})" for name in _PG_CONFIGURATIONS)
 
 
-# Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
+def _pg_either(word: str, stems: Sequence[str]) -> str:
+    """One query word as tsquery text: PostgreSQL's own stem in any configuration, or its Snowball stem in any
+    language (the index holds all three configurations' lexemes of every entry)."""
+    snowball = " || ".join(f"plainto_tsquery('simple', {stem})" for stem in stems)
+    return f"({_pg_own(word)} || {snowball})::text"
+
+
+# Asked first, so the search itself gets the tsquery as a constant: the planner then estimates it from the
 # column's statistics and uses the GIN index (parameters from a CTE made it scan the table).
 # asyncpg prepares statements, and after five runs PostgreSQL may plan one for any tsquery: the plan of a rare
 # word (read every match from the GIN index) then serves a word in every eighth entry, 40 times slower. So the
 # search is planned for its own words (plan_cache_mode, for this transaction), set in the same round trip.
-def _pg_queries(joiner: str) -> str:
+# A word that is a stop word in all three configurations is in no entry's index, so it is left out.
+def _pg_query(joiner: str) -> str:
+    either = _pg_either("word", INDEX_LANGUAGES)
     return (
         "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
         "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-        f"{', '.join(_pg_language_query(language, joiner) for language in INDEX_LANGUAGES)}"
+        f"(SELECT string_agg('(' || {either} || ')', '{joiner}') FILTER (WHERE numnode({_pg_own('word')}) > 0) "
+        "FROM terms)"
     )
 
 
-_PG_QUERIES = {False: _pg_queries(" & "), True: _pg_queries(" | ")}
-_PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
+_PG_QUERIES = {False: _pg_query(" & "), True: _pg_query(" | ")}
 
 
 def _pg_terms(tokens: list[str]) -> dict[str, list[str]]:
@@ -172,31 +178,21 @@ async def _search_postgresql(
     session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int, filters: Filters, any_word: bool
 ) -> tuple[list[int], int]:
     arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
-    row = (await session.execute(text(_PG_QUERIES[any_word]).bindparams(*arrays), _pg_terms(tokens))).one()
-    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row[1:], strict=True) if query}
-    if not queries:
+    _, query = (await session.execute(text(_PG_QUERIES[any_word]).bindparams(*arrays), _pg_terms(tokens))).one()
+    if not query:
         return [], 0
     conditions, params = filters.sql()
-    params.update({f"q_{language}": query for language, query in queries.items()})
-    params.update(tenant=tenant_id, q_any=" | ".join(f"({query})" for query in queries.values()))
-    # One GIN lookup for any language's query, then each entry held to its own language's query.
-    match = (
-        f"l.tenant_id = :tenant AND {conditions} AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
-        + " OR ".join(
-            f"({_PG_LANGUAGE[language]} AND l.search_vector @@ CAST(:q_{language} AS tsquery))" for language in queries
-        )
-        + ")"
-    )
-    own_query = " ".join(f"WHEN {_PG_LANGUAGE[language]} THEN CAST(:q_{language} AS tsquery)" for language in queries)
+    params.update(tenant=tenant_id, query=query)
+    match = f"l.tenant_id = :tenant AND {conditions} AND l.search_vector @@ CAST(:query AS tsquery)"
     rows = (
         await session.execute(
             text(
-                "WITH newest AS (SELECT l.id, l.created_at, l.language, l.search_vector FROM learnings l "
+                "WITH newest AS (SELECT l.id, l.created_at, l.search_vector FROM learnings l "
                 f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}) "
                 "SELECT l.id, (SELECT count(*) FROM newest) FROM "
                 f"(SELECT * FROM newest ORDER BY id DESC LIMIT {MAX_COUNTED}) AS l "
-                f"ORDER BY ts_rank(l.search_vector, CASE {own_query} END) DESC NULLS LAST, l.created_at DESC, "
-                "l.id DESC LIMIT :limit OFFSET :offset"
+                "ORDER BY ts_rank(l.search_vector, CAST(:query AS tsquery)) DESC, l.created_at DESC, l.id DESC "
+                "LIMIT :limit OFFSET :offset"
             ),
             {**params, "limit": limit, "offset": offset},
         )
