@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.db.stemming import INDEX_LANGUAGES, stem_words, words
 from bot.learning.search import MAX_COUNTED, MAX_QUERY_WORDS, Filters, search_ids
+from bot.learning.sources import SearchSource
 from bot.learning.tables import Learning, LearningTag
 
 PAGE_SIZE = 5
@@ -90,6 +91,8 @@ class LearningLog:
     def __init__(self) -> None:
         self.on_added: list[LearningAdded] = []
         self.on_deleted: list[LearningDeleted] = []
+        # What else a search finds, below the learnings (bot/learning/sources.py): added by install steps.
+        self.sources: list[SearchSource] = []
 
     async def add(
         self,

@@ -14,6 +14,7 @@ from bot.retros import personal_data
 from bot.retros.commands import RetroCommands
 from bot.retros.kinds import ActionKind, CollectKind, VoteKind
 from bot.retros.outcome import Finisher
+from bot.retros.search import AnonymousRetroLearnings
 from bot.retros.templates import CATALOG_DIRECTORY
 
 
@@ -25,8 +26,8 @@ def add_texts(catalog: Catalog) -> None:
 
 
 def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog) -> RetroCommands:
-    """Retros' one install step: their texts, the three kinds, the commands, the buttons and their personal-data
-    contract."""
+    """Retros' one install step: their texts, the three kinds, the commands, the buttons, anonymous retros'
+    learnings in the learning log's search and their personal-data contract."""
     add_texts(bot.catalog)
     finish = Finisher(learning_log)
     votes = VoteKind(finish)
@@ -35,5 +36,6 @@ def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog
     engine.install(ActionKind())
     commands = RetroCommands(engine, votes, bot.notifier)
     commands.register(bot)
+    learning_log.sources.append(AnonymousRetroLearnings())
     bot.personal_data.register(personal_data.CONTRACT)
     return commands
