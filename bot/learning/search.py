@@ -143,10 +143,10 @@ def _pg_own(word: str) -> str:
     return " || ".join(f"plainto_tsquery('pg_catalog.{name}', {word})" for name in _PG_CONFIGURATIONS)
 
 
-def _pg_either(word: str, stems: Sequence[str]) -> str:
+def _pg_either(word: str, stem_columns: Sequence[str]) -> str:
     """One query word as tsquery text: PostgreSQL's own stem in any configuration, or its Snowball stem in any
     language (the index holds all three configurations' lexemes of every entry)."""
-    snowball = " || ".join(f"plainto_tsquery('simple', {stem})" for stem in stems)
+    snowball = " || ".join(f"plainto_tsquery('simple', {column})" for column in stem_columns)
     return f"({_pg_own(word)} || {snowball})::text"
 
 
