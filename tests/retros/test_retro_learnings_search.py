@@ -38,7 +38,8 @@ async def test_an_anonymous_retros_learnings_are_found_without_names(app: App, c
     steps += [s.mark("tag"), "learnings #retro-1", s.mark("by_member"), "learnings flags @Bo", s.mark("end")]
     await s.run(steps)
 
-    assert "Its learnings are found by learnings search" in s.between("closed", "search")  # the summary says where they go
+    # The summary says where its learnings go.
+    assert "Its learnings are found by learnings search" in s.between("closed", "search")
     found = s.between("search", "tag")
     assert "Feature flags need an owner" in found  # Bo's own learning, as ever
     assert "From anonymous retros (no names)" in found
