@@ -7,8 +7,9 @@ PostgreSQL: the generated `search_vector` column (danish, swedish and english co
 by ts_rank; each query word is also matched by its Snowball stems, so both databases agree where PostgreSQL's
 older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001, 0006 and 0019.
 
-Only the newest MAX_COUNTED matches are ranked: a word in every tenth entry would otherwise rank a hundred
-thousand rows to show five. User text never reaches the query syntax: it is reduced to words first.
+Only the newest MAX_RANKED matches are ranked (and MAX_COUNTED counted): a word in every tenth entry would
+otherwise rank a hundred thousand rows to show five. User text never reaches the query syntax: it is reduced to
+words first.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.stemming import INDEX_LANGUAGES, query_stems, words
 
 MAX_QUERY_WORDS = 16
-# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+". The same
-# newest MAX_COUNTED matches are the ones ranked.
+# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+".
 MAX_COUNTED = 1000
+# Scoring a match is the costly part (bm25 reads every column's positions of it): the newest MAX_RANKED matches
+# are ranked best first, the older counted ones follow newest first. A rare word has fewer matches than this.
+MAX_RANKED = 200
 
 
 def query_words(query: str) -> list[str]:
@@ -121,18 +124,20 @@ async def _search_sqlite(
             await session.execute(text(f"{matches} ORDER BY learnings_fts.rowid DESC LIMIT {MAX_COUNTED + 1}"), params)
         ).scalars()
     )
-    if not newest or offset >= min(len(newest), MAX_COUNTED):
+    counted = newest[:MAX_COUNTED]
+    if offset >= len(counted):
         return [], len(newest)
-    # A rowid bound is something FTS5 applies inside its own scan, so only the capped set gets a bm25 score.
-    lowest = newest[min(len(newest), MAX_COUNTED) - 1]
+    if offset >= MAX_RANKED:  # past the ranked ones: the older counted matches, newest first
+        return counted[offset : offset + limit], len(newest)
+    # A rowid bound is something FTS5 applies inside its own scan, so only the newest MAX_RANKED get a score.
     rows = await session.execute(
         text(
-            f"{matches} AND learnings_fts.rowid >= :lowest "
-            "ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
+            f"{matches} AND learnings_fts.rowid >= :lowest ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC"
         ),
-        {**params, "lowest": lowest, "limit": limit, "offset": offset},
+        {**params, "lowest": counted[:MAX_RANKED][-1]},
     )
-    return list(rows.scalars()), len(newest)
+    order = [*rows.scalars(), *counted[MAX_RANKED:]]
+    return order[offset : offset + limit], len(newest)
 
 
 _PG_CONFIGURATIONS = ("danish", "swedish", "english")
@@ -188,10 +193,13 @@ async def _search_postgresql(
         await session.execute(
             text(
                 "WITH newest AS (SELECT l.id, l.created_at, l.search_vector FROM learnings l "
-                f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}) "
-                "SELECT l.id, (SELECT count(*) FROM newest) FROM "
-                f"(SELECT * FROM newest ORDER BY id DESC LIMIT {MAX_COUNTED}) AS l "
-                "ORDER BY ts_rank(l.search_vector, CAST(:query AS tsquery)) DESC, l.created_at DESC, l.id DESC "
+                f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}), "
+                "counted AS (SELECT *, row_number() OVER (ORDER BY id DESC) AS n FROM newest) "
+                f"SELECT id, (SELECT count(*) FROM newest) FROM counted WHERE n <= {MAX_COUNTED} "
+                # CASE scores only the newest MAX_RANKED; the rest follow newest first, as on SQLite.
+                f"ORDER BY n > {MAX_RANKED}, "
+                f"CASE WHEN n <= {MAX_RANKED} THEN ts_rank(search_vector, CAST(:query AS tsquery)) END DESC, "
+                f"CASE WHEN n <= {MAX_RANKED} THEN created_at END DESC, id DESC "
                 "LIMIT :limit OFFSET :offset"
             ),
             {**params, "limit": limit, "offset": offset},
