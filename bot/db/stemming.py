@@ -45,7 +45,7 @@ def _stemmer(language: str) -> Any:
     return stemmers[language]
 
 
-def _without_accents(word: str) -> str:
+def without_accents(word: str) -> str:
     # English has no letters with diacritics of its own: "café" and "cafe" are one word. In Danish and
     # Swedish å, ä, ö, ø, æ are letters ("mod" is not "mød"), so they stay.
     if word.isascii():
@@ -58,7 +58,7 @@ def stem_words(tokens: list[str], language: str) -> list[str]:
     """Stems of already split `tokens` (see `words`) in `language` (da, sv; anything else is English)."""
     language = index_language(language)
     if language == "en":
-        tokens = [_without_accents(token) for token in tokens]
+        tokens = [without_accents(token) for token in tokens]
     stems: list[str] = _stemmer(language).stemWords(tokens)
     return stems
 

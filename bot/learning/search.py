@@ -2,7 +2,8 @@
 
 Word forms: every entry is indexed in Danish, Swedish and English word forms, whatever its author's language
 setting, and a query word matches an entry when any of the three stems both alike (bot/db/stemming.py).
-SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language, ranked by bm25.
+SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language; matches are ranked
+by BM25 in Python (bot/learning/ranking.py).
 PostgreSQL: the generated `search_vector` column (danish, swedish and english configurations together), ranked
 by ts_rank; each query word is also matched by its Snowball stems, so both databases agree where PostgreSQL's
 older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001, 0006 and 0019.
@@ -18,11 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.stemming import INDEX_LANGUAGES, query_stems, words
+from bot.learning.ranking import Candidate, best_first
+from bot.learning.tables import Learning
 
 MAX_QUERY_WORDS = 16
 # Counting every match of a very common word costs as much as a scan; beyond this we say "1000+".
@@ -129,14 +132,11 @@ async def _search_sqlite(
         return [], len(newest)
     if offset >= MAX_RANKED:  # past the ranked ones: the older counted matches, newest first
         return counted[offset : offset + limit], len(newest)
-    # A rowid bound is something FTS5 applies inside its own scan, so only the newest MAX_RANKED get a score.
-    rows = await session.execute(
-        text(
-            f"{matches} AND learnings_fts.rowid >= :lowest ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC"
-        ),
-        {**params, "lowest": counted[:MAX_RANKED][-1]},
-    )
-    order = [*rows.scalars(), *counted[MAX_RANKED:]]
+    # Scored in Python (bot/learning/ranking.py): FTS5's bm25() reads each word's whole doclist first.
+    ranked = counted[:MAX_RANKED]
+    rows = await session.execute(select(Learning.id, Learning.text, Learning.created_at).where(Learning.id.in_(ranked)))
+    candidates = [Candidate(learning_id, body, created_at) for learning_id, body, created_at in rows]
+    order = [*best_first(candidates, query_stems(tokens)), *counted[MAX_RANKED:]]
     return order[offset : offset + limit], len(newest)
 
 
