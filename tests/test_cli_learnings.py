@@ -20,6 +20,13 @@ def test_chat_finds_danish_swedish_and_english_word_forms(tmp_path: Path) -> Non
     assert "Our retrospectives got shorter" in found_english
 
 
+def test_chat_finds_an_entry_in_another_language_than_its_authors_setting(tmp_path: Path) -> None:
+    run(["chat", "--as", "Anna"], tmp_path, "language en\nlearned Møder med kunder går bedre med en dagsorden\n")
+    result = run(["chat", "--as", "Bo"], tmp_path, "language da\nsøg møde\n")
+    assert result.returncode == 0, result.stderr
+    assert "Møder med kunder" in result.stdout.split("søg møde", 1)[1]
+
+
 def test_import_reports_bad_lines_is_idempotent_and_export_writes_the_log(tmp_path: Path) -> None:
     from tests.test_learning_import import thousand_rows_csv
 

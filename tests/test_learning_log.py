@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.app import App
+from bot.learning import search
 from bot.learning.log import extract_tags
 from bot.learning.tables import Learning, LearningTag
 from bot.model import Buttons
@@ -136,3 +138,40 @@ async def test_counting_stops_at_a_thousand_matches(app: App) -> None:
     text = all_text(await say(app.bot, "learnings kanban"))
     assert "Learnings matching “kanban” (1000+)" in text
     assert "Page 1 of 200+" in text
+
+
+async def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "MAX_RANKED", 3)
+    await say(app.bot, "learned seed entry about coffee")
+    texts = [
+        "kanban kanban kanban kanban, the oldest and the best match",  # outside the newest three: not ranked
+        "kanban board one",
+        "kanban board two",
+        "kanban board three",
+        "kanban and kanban again",  # the best of the newest three
+        "kanban board five",
+    ]
+    async with app.sessions() as session:
+        seed = (await session.scalars(select(Learning))).one()
+        for text in texts:
+            session.add(
+                Learning(
+                    tenant_id=seed.tenant_id,
+                    member_id=seed.member_id,
+                    text=text,
+                    language="en",
+                    created_at=app.clock.now(),
+                )
+            )
+            await session.flush()
+        await session.commit()
+    async with app.sessions() as session:
+        ids = {text: learning_id for learning_id, text in await session.execute(select(Learning.id, Learning.text))}
+        pages = [await search.search_ids(session, seed.tenant_id, "kanban", offset=o, limit=2) for o in (0, 2, 4, 6)]
+    assert [total for _, total in pages[:3]] == [6, 6, 6] and pages[3][0] == []
+    order = [learning_id for page, _ in pages for learning_id in page]
+    assert order[0] == ids["kanban and kanban again"]
+    assert set(order[:3]) == {ids[text] for text in texts[3:]}  # the newest three, best first
+    assert order[3:] == [ids[texts[2]], ids[texts[1]], ids[texts[0]]]  # then newest first, each once

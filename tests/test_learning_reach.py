@@ -156,6 +156,15 @@ async def test_logging_answers_with_similar_learnings_of_colleagues(app: App, cl
     assert "let releases happen" in related and "My own notes" in related and "decouple" not in related
 
 
+async def test_similar_learnings_are_found_whatever_language_their_authors_set(app: App) -> None:
+    await say(app.bot, "language da", who="bo")
+    await say(app.bot, "learned Vores møder med kunderne blev bedre med en dagsorden", who="bo")
+    await say(app.bot, "learned Kaffe smager bedre nymalet", who="cleo")
+    await say(app.bot, "language en")
+    reply = all_text(await say(app.bot, "learned Møder med kunder går bedre med dagsordener"))
+    assert "Bo learned something similar today:" in reply and "Vores møder" in reply and "Kaffe" not in reply
+
+
 async def test_applied_lists_what_the_member_used_and_the_share(app: App, clock: ManualClock) -> None:
     adapter = adapter_for(app)
     await say(app.bot, "learned Small pull requests get reviewed faster", where=dm("anna"))

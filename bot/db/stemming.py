@@ -1,9 +1,10 @@
 """Word forms for full-text search: the Snowball stemmers (PyStemmer) for Danish, Swedish and English.
 
 SQLite has no Danish or Swedish stemmer, so learnbot stems in Python: every SQLite connection gets the SQL
-function `learnbot_stems(text, language, column)`, which the FTS5 triggers call, and queries are stemmed with
-the same stemmers. One stem per word, one column per language: a query word matches an entry when the
-*entry's* language stems both to the same word, whatever language the searcher writes in.
+function `learnbot_stems(text, column)`, which the FTS5 triggers call, and queries are stemmed with the same
+stemmers. One stem per word, one column per language, and every entry is stemmed into all three columns: the
+language an author set is no guide to the language they write in (Anna, set to English, logs "Møder med
+kunder…"), so a query word matches an entry when any of the three stems both to the same word.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _stemmer(language: str) -> Any:
     return stemmers[language]
 
 
-def _without_accents(word: str) -> str:
+def without_accents(word: str) -> str:
     # English has no letters with diacritics of its own: "café" and "cafe" are one word. In Danish and
     # Swedish å, ä, ö, ø, æ are letters ("mod" is not "mød"), so they stay.
     if word.isascii():
@@ -57,7 +58,7 @@ def stem_words(tokens: list[str], language: str) -> list[str]:
     """Stems of already split `tokens` (see `words`) in `language` (da, sv; anything else is English)."""
     language = index_language(language)
     if language == "en":
-        tokens = [_without_accents(token) for token in tokens]
+        tokens = [without_accents(token) for token in tokens]
     stems: list[str] = _stemmer(language).stemWords(tokens)
     return stems
 
@@ -68,18 +69,25 @@ def stems(text: str, language: str) -> str:
 
 
 def query_stems(tokens: list[str]) -> list[dict[str, str]]:
-    """For each query word, its stem in every index language (the entry's language decides which counts)."""
+    """For each query word, its stem in every index language (an entry matches by any of them)."""
     by_language = {language: stem_words(tokens, language) for language in INDEX_LANGUAGES}
     return [{language: by_language[language][i] for language in INDEX_LANGUAGES} for i in range(len(tokens))]
 
 
-def _sql_stems(text: str | None, language: str | None, column: str) -> str | None:
-    """The value of index column `column` for an entry: its stems if the entry is in that language, else NULL."""
+def _sql_stems(text: str | None, column: str) -> str | None:
+    """The value of index column `column` for an entry: its stems in that column's language."""
+    return None if text is None else stems(text, column)
+
+
+def _sql_stems_in_entry_language(text: str | None, language: str | None, column: str) -> str | None:
+    """Revision 0006's index (kept for its triggers and downgrades): stems only in the entry's own language."""
     if text is None or index_language(language) != column:
         return None
     return stems(text, column)
 
 
 def register_sqlite_functions(dbapi_connection: Any) -> None:
-    """Make `learnbot_stems(text, language, column)` available to SQL (and so to the FTS5 triggers)."""
-    dbapi_connection.create_function(SQL_FUNCTION, 3, _sql_stems, deterministic=True)
+    """Make `learnbot_stems(text, column)` available to SQL (and so to the FTS5 triggers), and revision 0006's
+    `learnbot_stems(text, language, column)` (SQLite tells them apart by their number of arguments)."""
+    dbapi_connection.create_function(SQL_FUNCTION, 2, _sql_stems, deterministic=True)
+    dbapi_connection.create_function(SQL_FUNCTION, 3, _sql_stems_in_entry_language, deterministic=True)

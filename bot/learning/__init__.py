@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
 from bot.learning import personal_data, resurfacing
+from bot.learning.channel_answers import ChannelAnswers
 from bot.learning.commands import LearningCommands
 from bot.learning.form import LearningForm
 from bot.learning.home import ORDER, LearningHome
@@ -16,6 +17,7 @@ from bot.learning.log import LearningLog
 def install(bot: LearnBot, engine: ConversationEngine, log: LearningLog) -> LearningLog:
     """The learning log's one install step: its commands, the form, the home section, resurfacing and its
     personal-data contract."""
+    log.sources.append(ChannelAnswers())
     commands = LearningCommands(log)
     commands.register(bot)
     LearningForm(log, commands).register(bot)

@@ -13,10 +13,10 @@ from bot.commands.spec import Arg, Args, CommandSpec, Kind
 from bot.db.base import row_id
 from bot.db.models import Member
 from bot.directory import member_timezone
-from bot.learning.channel_answers import ChannelAnswer, search_channel_answers
 from bot.learning.log import PAGE_SIZE, LearningLog, LearningPage, extract_tags
 from bot.learning.resurfacing import applied_ids
 from bot.learning.search import MAX_COUNTED, Filters
+from bot.learning.sources import Finding, source_query
 from bot.learning.tables import Learning
 from bot.model import Block, Button, Buttons, Context, Header, InboundAction, OutboundMessage, Text
 from bot.privacy.rows import is_former_colleague
@@ -254,15 +254,11 @@ class LearningCommands:
             shown = await self._described(turn, query, member_id, since_text)
             title = turn.t("learnings.search_title", query=shown, total=result.total_label)
             empty = turn.t("learnings.search_empty", query=shown)
-            if page == 1:  # answers to channel prompts: shown once, below the first page of learnings
-                answers = await search_channel_answers(
-                    turn.session, turn.tenant.id, turn.member.id, _without_tags(query), filters
-                )
-                if answers:
+            if page == 1:  # what other features keep (channel answers, retros): once, below the first page
+                found = await self._found_elsewhere(turn, _without_tags(query), filters)
+                if found:
                     blocks = await self._render(turn, title, state, result) if result.items else (Header(title),)
-                    return OutboundMessage(
-                        text=title, blocks=(*blocks, *self._answer_blocks(turn, answers)), private=True
-                    )
+                    return OutboundMessage(text=title, blocks=(*blocks, *found), private=True)
         else:
             result = await self._log.recent(turn.session, turn.member.id, page)
             title = turn.t("learnings.recent_title", total=result.total)
@@ -312,14 +308,26 @@ class LearningCommands:
             parts.append(turn.t("learnings.since", date=since))
         return " ".join(parts) or "…"
 
-    def _answer_blocks(self, turn: Turn, answers: list[ChannelAnswer]) -> list[Block]:
-        blocks: list[Block] = [Text(turn.t("learnings.channel_title"))]
-        for answer in answers:
-            where = turn.t("learnings.channel_where", channel=answer.channel or "?")
-            author = answer.author or turn.t("learnings.someone")
-            when = self._local_date(turn, answer.created_at).isoformat()
-            blocks.append(Text(_snippet(answer.text)))
-            blocks.append(Context(f"{author} · {when} · {where}"))
+    async def _found_elsewhere(self, turn: Turn, query: str, filters: Filters) -> list[Block]:
+        """Every search source's findings, under its own heading."""
+        wanted = source_query(turn.tenant.id, turn.member.id, query, filters)
+        if wanted is None:
+            return []
+        blocks: list[Block] = []
+        for source in self._log.sources:
+            findings = await source.find(turn.session, turn.t, wanted)
+            if findings:
+                blocks.append(Text(turn.t(source.title_key)))
+                blocks.extend(self._finding_blocks(turn, findings))
+        return blocks
+
+    def _finding_blocks(self, turn: Turn, findings: list[Finding]) -> list[Block]:
+        blocks: list[Block] = []
+        for finding in findings:
+            when = self._local_date(turn, finding.created_at).isoformat()
+            details = [finding.author, when, finding.where] if finding.author else [when, finding.where]
+            blocks.append(Text(_snippet(finding.text)))
+            blocks.append(Context(" · ".join(details)))
         return blocks
 
     def _local_date(self, turn: Turn, when: datetime) -> date:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.catalog import Translator
-from bot.db.stemming import stem_words, words
+from bot.db.stemming import INDEX_LANGUAGES, stem_words, words
 from bot.learning.search import MAX_COUNTED, MAX_QUERY_WORDS, Filters, search_ids
+from bot.learning.sources import SearchSource
 from bot.learning.tables import Learning, LearningTag
 from bot.model import Button
 
@@ -53,8 +54,18 @@ def _similarity_words(text: str) -> list[str]:
     return [token for token in words(text) if len(token) >= SIMILAR_MIN_LENGTH and not token.isdigit()]
 
 
-def _similarity_stems(text: str, language: str) -> set[str]:
-    return set(stem_words(_similarity_words(text), language))
+def _similarity_stems(text: str) -> list[set[str]]:
+    """Each distinct longer word of `text` as its stems in every index language (whatever the author's setting,
+    the text may be in any of them)."""
+    tokens = list(dict.fromkeys(_similarity_words(text)))
+    by_language = [stem_words(tokens, language) for language in INDEX_LANGUAGES]
+    return [{stems[index] for stems in by_language} for index in range(len(tokens))]
+
+
+def _shared_words(own: list[set[str]], other: str) -> int:
+    """How many of the words behind `own` `other` holds, in some word form of some index language."""
+    present = {stem for word in _similarity_stems(other) for stem in word}
+    return sum(1 for word in own if word & present)
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class LearningLog:
         self.on_added: list[LearningAdded] = []
         self.on_deleted: list[LearningDeleted] = []
         self.buttons: list[LearningButton] = []
+        # What else a search finds, below the learnings (bot/learning/sources.py): added by install steps.
+        self.sources: list[SearchSource] = []
 
     async def add(
         self,
@@ -175,7 +188,7 @@ class LearningLog:
     async def related(self, session: AsyncSession, learning: Learning, limit: int = RELATED) -> list[Learning]:
         """Colleagues' shared entries most like `learning` by full-text similarity: any of its longer words may
         match, ranked by the index, and an entry must share at least SIMILAR_MIN_SHARED of their stems."""
-        own = _similarity_stems(learning.text, learning.language)
+        own = _similarity_stems(learning.text)
         if len(own) < SIMILAR_MIN_SHARED:
             return []
         longest = sorted(dict.fromkeys(_similarity_words(learning.text)), key=len, reverse=True)
@@ -187,7 +200,7 @@ class LearningLog:
         similar = [
             candidate
             for candidate in await self._load(session, ids)
-            if len(own & _similarity_stems(candidate.text, candidate.language)) >= SIMILAR_MIN_SHARED
+            if _shared_words(own, candidate.text) >= SIMILAR_MIN_SHARED
         ]
         return similar[:limit]
 

@@ -1,31 +1,38 @@
 """Full-text search over the learning log, in the database's own index.
 
-Word forms: a query word matches an entry when the entry's language stems both alike, so a Danish member
-finds English entries by English word forms and Danish ones by Danish forms (bot/db/stemming.py).
-SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language, ranked by bm25.
-PostgreSQL: the generated `search_vector` column (danish / swedish / english configurations), ranked by
-ts_rank; each query word is also matched by its Snowball stem, so both databases agree where PostgreSQL's
-older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001 and 0006.
+Word forms: every entry is indexed in Danish, Swedish and English word forms, whatever its author's language
+setting, and a query word matches an entry when any of the three stems both alike (bot/db/stemming.py).
+SQLite: the FTS5 table `learnings_fts` holds the Snowball stems in a column per language; matches are ranked
+by BM25 in Python (bot/learning/ranking.py).
+PostgreSQL: the generated `search_vector` column (danish, swedish and english configurations together), ranked
+by ts_rank; each query word is also matched by its Snowball stems, so both databases agree where PostgreSQL's
+older Swedish stemmer does not ("mötet" → möt). Both indexes come from migrations 0001, 0006 and 0019.
 
-Only the newest MAX_COUNTED matches are ranked: a word in every tenth entry would otherwise rank a hundred
-thousand rows to show five. User text never reaches the query syntax: it is reduced to words first.
+Only the newest MAX_RANKED matches are ranked (and MAX_COUNTED counted): a word in every tenth entry would
+otherwise rank a hundred thousand rows to show five. User text never reaches the query syntax: it is reduced to
+words first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.stemming import INDEX_LANGUAGES, query_stems, words
+from bot.learning.ranking import Candidate, best_first
+from bot.learning.tables import Learning
 
 MAX_QUERY_WORDS = 16
-# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+". The same
-# newest MAX_COUNTED matches are the ones ranked.
+# Counting every match of a very common word costs as much as a scan; beyond this we say "1000+".
 MAX_COUNTED = 1000
+# Scoring a match is the costly part (bm25 reads every column's positions of it): the newest MAX_RANKED matches
+# are ranked best first, the older counted ones follow newest first. A rare word has fewer matches than this.
+MAX_RANKED = 200
 
 
 def query_words(query: str) -> list[str]:
@@ -120,47 +127,56 @@ async def _search_sqlite(
             await session.execute(text(f"{matches} ORDER BY learnings_fts.rowid DESC LIMIT {MAX_COUNTED + 1}"), params)
         ).scalars()
     )
-    if not newest or offset >= min(len(newest), MAX_COUNTED):
+    counted = newest[:MAX_COUNTED]
+    if offset >= len(counted):
         return [], len(newest)
-    # A rowid bound is something FTS5 applies inside its own scan, so only the capped set gets a bm25 score.
-    lowest = newest[min(len(newest), MAX_COUNTED) - 1]
-    rows = await session.execute(
-        text(
-            f"{matches} AND learnings_fts.rowid >= :lowest "
-            "ORDER BY bm25(learnings_fts), l.created_at DESC, l.id DESC LIMIT :limit OFFSET :offset"
-        ),
-        {**params, "lowest": lowest, "limit": limit, "offset": offset},
+    if offset >= MAX_RANKED:  # past the ranked ones: the older counted matches, newest first
+        return counted[offset : offset + limit], len(newest)
+    # Scored in Python (bot/learning/ranking.py): FTS5's bm25() reads each word's whole doclist first.
+    ranked = counted[:MAX_RANKED]
+    rows = await session.execute(select(Learning.id, Learning.text, Learning.created_at).where(Learning.id.in_(ranked)))
+    candidates = [Candidate(learning_id, body, created_at) for learning_id, body, created_at in rows]
+    order = [*best_first(candidates, query_stems(tokens)), *counted[MAX_RANKED:]]
+    return order[offset : offset + limit], len(newest)
+
+
+_PG_CONFIGURATIONS = ("danish", "swedish", "english")
+
+
+def _pg_own(word: str) -> str:
+    """PostgreSQL's own stem of `word` in any configuration, as a tsquery (empty where all three drop it)."""
+    return " || ".join(f"plainto_tsquery('pg_catalog.{name}', {word})" for name in _PG_CONFIGURATIONS)
+
+
+def _pg_alternatives(word: str, stem_columns: Sequence[str]) -> str:
+    """One query word as tsquery text: PostgreSQL's own stem in any configuration, or its Snowball stem in any
+    language (the index holds all three configurations' lexemes of every entry), each alternative once: the
+    planner adds up their estimates, and six copies of one rare lexeme made it walk the whole table by id."""
+    parts = [f"plainto_tsquery('pg_catalog.{name}', {word})" for name in _PG_CONFIGURATIONS]
+    parts += [f"plainto_tsquery('simple', {column})" for column in stem_columns]
+    return (
+        f"(SELECT string_agg(DISTINCT '(' || part || ')', ' | ') FROM unnest(ARRAY[{', '.join(parts)}]::text[]) "
+        "AS part WHERE part <> '')"
     )
-    return list(rows.scalars()), len(newest)
 
 
-_PG_CONFIGURATIONS = {"da": "danish", "sv": "swedish", "en": "english"}
-
-
-def _pg_language_query(language: str, joiner: str) -> str:
-    """The tsquery "every word" for entries in `language`, as text: PostgreSQL's own stem of each word or its
-    Snowball stem. Stop words (no lexeme in PostgreSQL's configuration) are left out, as the index leaves them out;
-    NULL when every word is one."""
-    own = f"plainto_tsquery('pg_catalog.{_PG_CONFIGURATIONS[language]}', word)"
-    either = f"({own} || plainto_tsquery('simple', {language}))::text"
-    return f"(SELECT string_agg('(' || {either} || ')', '{joiner}') FILTER (WHERE numnode({own}) > 0) FROM terms)"
-
-
-# Asked first, so the search itself gets the tsqueries as constants: the planner then estimates them from the
+# Asked first, so the search itself gets the tsquery as a constant: the planner then estimates it from the
 # column's statistics and uses the GIN index (parameters from a CTE made it scan the table).
 # asyncpg prepares statements, and after five runs PostgreSQL may plan one for any tsquery: the plan of a rare
 # word (read every match from the GIN index) then serves a word in every eighth entry, 40 times slower. So the
 # search is planned for its own words (plan_cache_mode, for this transaction), set in the same round trip.
-def _pg_queries(joiner: str) -> str:
+# A word that is a stop word in all three configurations is in no entry's index, so it is left out.
+def _pg_query(joiner: str) -> str:
+    either = _pg_alternatives("word", INDEX_LANGUAGES)
     return (
         "WITH terms AS (SELECT * FROM unnest(:words, :da, :sv, :en) AS t(word, da, sv, en)) "
         "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-        f"{', '.join(_pg_language_query(language, joiner) for language in INDEX_LANGUAGES)}"
+        f"(SELECT string_agg('(' || {either} || ')', '{joiner}') FILTER (WHERE numnode({_pg_own('word')}) > 0) "
+        "FROM terms)"
     )
 
 
-_PG_QUERIES = {False: _pg_queries(" & "), True: _pg_queries(" | ")}
-_PG_LANGUAGE = {"da": "l.language = 'da'", "sv": "l.language = 'sv'", "en": "l.language NOT IN ('da', 'sv')"}
+_PG_QUERIES = {False: _pg_query(" & "), True: _pg_query(" | ")}
 
 
 def _pg_terms(tokens: list[str]) -> dict[str, list[str]]:
@@ -172,31 +188,24 @@ async def _search_postgresql(
     session: AsyncSession, tenant_id: int, tokens: list[str], offset: int, limit: int, filters: Filters, any_word: bool
 ) -> tuple[list[int], int]:
     arrays = [bindparam(name, type_=ARRAY(TEXT)) for name in ("words", *INDEX_LANGUAGES)]
-    row = (await session.execute(text(_PG_QUERIES[any_word]).bindparams(*arrays), _pg_terms(tokens))).one()
-    queries = {language: query for language, query in zip(INDEX_LANGUAGES, row[1:], strict=True) if query}
-    if not queries:
+    _, query = (await session.execute(text(_PG_QUERIES[any_word]).bindparams(*arrays), _pg_terms(tokens))).one()
+    if not query:
         return [], 0
     conditions, params = filters.sql()
-    params.update({f"q_{language}": query for language, query in queries.items()})
-    params.update(tenant=tenant_id, q_any=" | ".join(f"({query})" for query in queries.values()))
-    # One GIN lookup for any language's query, then each entry held to its own language's query.
-    match = (
-        f"l.tenant_id = :tenant AND {conditions} AND l.search_vector @@ CAST(:q_any AS tsquery) AND ("
-        + " OR ".join(
-            f"({_PG_LANGUAGE[language]} AND l.search_vector @@ CAST(:q_{language} AS tsquery))" for language in queries
-        )
-        + ")"
-    )
-    own_query = " ".join(f"WHEN {_PG_LANGUAGE[language]} THEN CAST(:q_{language} AS tsquery)" for language in queries)
+    params.update(tenant=tenant_id, query=query)
+    match = f"l.tenant_id = :tenant AND {conditions} AND l.search_vector @@ CAST(:query AS tsquery)"
     rows = (
         await session.execute(
             text(
-                "WITH newest AS (SELECT l.id, l.created_at, l.language, l.search_vector FROM learnings l "
-                f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}) "
-                "SELECT l.id, (SELECT count(*) FROM newest) FROM "
-                f"(SELECT * FROM newest ORDER BY id DESC LIMIT {MAX_COUNTED}) AS l "
-                f"ORDER BY ts_rank(l.search_vector, CASE {own_query} END) DESC NULLS LAST, l.created_at DESC, "
-                "l.id DESC LIMIT :limit OFFSET :offset"
+                "WITH newest AS (SELECT l.id, l.created_at, l.search_vector FROM learnings l "
+                f"WHERE {match} ORDER BY l.id DESC LIMIT {MAX_COUNTED + 1}), "
+                "counted AS (SELECT *, row_number() OVER (ORDER BY id DESC) AS n FROM newest) "
+                f"SELECT id, (SELECT count(*) FROM newest) FROM counted WHERE n <= {MAX_COUNTED} "
+                # CASE scores only the newest MAX_RANKED; the rest follow newest first, as on SQLite.
+                f"ORDER BY n > {MAX_RANKED}, "
+                f"CASE WHEN n <= {MAX_RANKED} THEN ts_rank(search_vector, CAST(:query AS tsquery)) END DESC, "
+                f"CASE WHEN n <= {MAX_RANKED} THEN created_at END DESC, id DESC "
+                "LIMIT :limit OFFSET :offset"
             ),
             {**params, "limit": limit, "offset": offset},
         )

@@ -15,6 +15,7 @@ from bot.retros import personal_data
 from bot.retros.commands import RetroCommands
 from bot.retros.kinds import ActionKind, CollectKind, VoteKind, WithheldKind
 from bot.retros.outcome import Finisher
+from bot.retros.search import AnonymousRetroLearnings
 from bot.retros.templates import CATALOG_DIRECTORY
 
 
@@ -26,8 +27,9 @@ def add_texts(catalog: Catalog) -> None:
 
 
 def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog, rule: Rule) -> RetroCommands:
-    """Retros' one install step: their texts, their kinds, the commands, the buttons and their personal-data
-    contract. `rule` is the team's k-anonymity rule: an anonymous retro's summary needs K members behind it."""
+    """Retros' one install step: their texts, their kinds, the commands, the buttons, anonymous retros' learnings
+    in the learning log's search and their personal-data contract. `rule` is the team's k-anonymity rule: an
+    anonymous retro's summary needs K members behind it."""
     add_texts(bot.catalog)
     finish = Finisher(learning_log)
     votes = VoteKind(finish)
@@ -37,5 +39,6 @@ def install(bot: LearnBot, engine: ConversationEngine, learning_log: LearningLog
     engine.install(WithheldKind())
     commands = RetroCommands(engine, votes, bot.notifier, rule)
     commands.register(bot)
+    learning_log.sources.append(AnonymousRetroLearnings())
     bot.personal_data.register(personal_data.CONTRACT)
     return commands

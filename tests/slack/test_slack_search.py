@@ -28,6 +28,22 @@ async def test_danish_and_swedish_members_find_other_word_forms(slack: SlackRig)
     assert "Ett kort möte" not in json.dumps(danish["blocks"], ensure_ascii=False)
 
 
+async def test_a_danish_entry_of_a_member_set_to_english_is_found_by_danish_word_forms(slack: SlackRig) -> None:
+    slack.api.users["U111"] = {"locale": "en-US", "tz": "Europe/Copenhagen"}
+    slack.api.users["U222"] = {"locale": "da-DK", "tz": "Europe/Copenhagen"}
+    await slack.command("/learned", "Møder med kunder går bedre med en dagsorden")
+    await slack.api.wait_for("response_url:r1")
+    async with slack.app.sessions() as session:
+        assert (await session.scalars(select(Learning))).one().language == "en"
+
+    await slack.command("/learnbot", "søg møde", user_id="U222")
+    danish = (await slack.api.wait_for("response_url:r1", 2))[-1]
+    await slack.command("/learnbot", "learnings kunde")
+    english = (await slack.api.wait_for("response_url:r1", 3))[-1]
+    assert "Møder med kunder" in json.dumps(danish["blocks"], ensure_ascii=False)
+    assert "Møder med kunder" in json.dumps(english["blocks"], ensure_ascii=False)
+
+
 async def test_save_as_learning_keeps_a_link_to_the_original_message(slack: SlackRig) -> None:
     shortcut = payload("message_shortcut")
     shortcut["response_url"] = slack.api.response_url("s1")
