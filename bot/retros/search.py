@@ -17,7 +17,7 @@ from bot.db.models import Conversation, ConversationMember
 from bot.learning.log import extract_tags
 from bot.learning.sources import Finding, Matcher, SourceQuery, best_first
 from bot.retros.tables import Retro, RetroItem
-from bot.retros.templates import TEMPLATES
+from bot.retros.templates import TEMPLATES, template_of
 
 SCANNED = 2000
 
@@ -27,12 +27,14 @@ def retro_tag(retro_id: int) -> str:
 
 
 def _learning_items() -> ColumnElement[bool]:
-    """Items of each template's learnings question."""
+    """Items of each built-in template's learnings question, and every item of a team's own template (whose
+    learnings question depends on its questions: checked when read)."""
     return or_(
+        Retro.questions.is_not(None),
         *(
             and_(Retro.template == name, RetroItem.question == f"q{template.learnings}")
             for name, template in TEMPLATES.items()
-        )
+        ),
     )
 
 
@@ -47,7 +49,16 @@ class AnonymousRetroLearnings:
             return []  # no item has an author, so none is any member's
         channels = select(ConversationMember.conversation_id).where(ConversationMember.member_id == query.viewer_id)
         statement = (
-            select(RetroItem.text, Retro.id, Retro.template, Retro.title, Retro.closed_at, Conversation.name)
+            select(
+                RetroItem.text,
+                RetroItem.question,
+                Retro.id,
+                Retro.template,
+                Retro.questions,
+                Retro.title,
+                Retro.closed_at,
+                Conversation.name,
+            )
             .join(Retro, Retro.id == RetroItem.retro_id)
             .join(Conversation, Conversation.id == Retro.conversation_id)
             .where(
@@ -65,14 +76,18 @@ class AnonymousRetroLearnings:
             statement = statement.where(Retro.closed_at >= filters.since)
         matcher = Matcher(query.words)
         found: list[Finding] = []
-        for text, retro_id, template, title, closed_at, channel in await session.execute(statement):
+        rows = await session.execute(statement)
+        for text, question, retro_id, template_name, questions, title, closed_at, channel in rows:
+            template = template_of(template_name, questions)
+            if question != f"q{template.learnings}":
+                continue
             first, *similar = text.splitlines() or [""]
             if filters.tags and not set(filters.tags) <= {retro_tag(retro_id), *extract_tags(text)}:
                 continue
             score = matcher.score(text)
             if score and closed_at is not None:
                 shown = first + (t("retros.similar", count=len(similar)) if similar else "")
-                title = title or TEMPLATES[template].title(t)
+                title = title or template.title(t)
                 where = t("retros.search_where", title=title, channel=channel or "?", id=retro_id)
                 found.append(Finding(shown, None, where, closed_at, score))
         return best_first(found)
