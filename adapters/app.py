@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack import personal_data as slack_personal_data
-from bot import goals, learning, mentoring, nudges, privacy, programmes, retros
+from bot import circles, goals, learning, mentoring, nudges, privacy, programmes, retros
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -156,6 +156,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),
+        partial(circles.install, engine=conversations),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)
