@@ -34,6 +34,7 @@ from bot.membership import Membership
 from bot.metrics import Metrics
 from bot.people.reach import Reach
 from bot.ports import Notifier
+from bot.privacy.k_anonymity import Rule
 from bot.privacy.service import Retention
 from bot.settings import Settings
 from bot.timekeeper import TimeKeeper
@@ -145,6 +146,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     conversations = ConversationEngine(
         sessions, catalog, notifier, directory, clock, engine_config(settings), metrics=metrics
     )
+    # The one k-anonymity rule with the team's K, for every figure a manager sees.
+    k_anonymity = Rule(settings.k_anonymity)
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
         *core_features(),
@@ -153,7 +156,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(nudges.install, engine=conversations),
         partial(privacy.install, retention_days=settings.retention_days, k=settings.k_anonymity),
         partial(retros.install, engine=conversations, learning_log=learning_log),
-        partial(mentoring.install, engine=conversations, learning_log=learning_log),
+        partial(mentoring.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),
         partial(circles.install, engine=conversations),
