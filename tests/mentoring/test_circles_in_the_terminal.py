@@ -134,7 +134,7 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
 
     rounds = await _groups(app)
     first, second = list(rounds.values())
-    assert all(["Carl", "Dan"] != group for group in first)
+    assert all(group != ["Carl", "Dan"] for group in first)
     checkins = sorted(where for where, text in term.sent_between("checkin", "checkin_closed") if "meet?" in text)
     assert checkins == ["dm-anna", "dm-bo", "dm-carl", "dm-dan"]
     bo_group = next(group for group in first if "Bo" in group)
@@ -167,3 +167,44 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
     assert "Circle meetings held in 2026-12: not shown (fewer than 5 people)" in report
     assert "Learning circle #1 has stopped" in flat(term.between("stop"))
     assert "There is no learning circle yet" in flat(term.between("stop"))
+
+
+async def test_hostile_circle_commands_get_clear_messages(app: App, clock: ManualClock) -> None:
+    term = Terminal(app, clock)
+    lines = [
+        "hello",
+        "circle start size 9",
+        "circle start every 99 weeks",
+        "circle start every",
+        "circle start every 2 weeks size 3 size 4",
+        "circle start #T #T",
+        "circle join 0",
+        "circle join 99999999999999999999999",
+        "circle join 42",
+        "circle leave",
+        "circle stop 7",
+        "circle avoid",
+        "circle allow @Nobody",
+        "circle start <#C1|x>",
+        "circle start every 2 weeks size 3",
+        "circle join",
+        "circle join",  # twice is once
+        "circle leave",
+        "circle leave",
+    ]
+    out = flat(await term.run(lines))
+    assert "something went wrong" not in out and "Traceback" not in out
+    assert "Size 2, 3 or 4 must be a whole number from 2 to 4, not “9”." in out
+    assert "Something is missing: every N weeks." in out and "Something is missing: @someone." in out
+    for extra in ("4", "#T", "0", "99999999999999999999999"):
+        assert f"I don't understand “{extra}” here." in out
+    assert "Start the circle in #x itself" in out
+    assert "I did not understand every 99 weeks" in out
+    assert "There is no active learning circle #42." in out and "There is no active learning circle #7." in out
+    assert "There is no learning circle in this channel" in out
+    assert "Learning circle #1 started here: every 2 weeks, groups of 3" in out
+    assert out.count("You joined learning circle #1") == 2 and out.count("You left learning circle #1") == 2
+    async with app.sessions() as session:
+        from bot.circles.tables import CircleMember
+
+        assert list(await session.scalars(select(CircleMember))) == []
