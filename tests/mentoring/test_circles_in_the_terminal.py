@@ -125,7 +125,7 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
 
     assert term.sent_between("before_draw", "draw") == []
     drawn = term.sent_between("draw", "checkin")
-    assert ("team-room", "Learning circle #1: this round's 2 groups are drawn (4 people).") in [
+    assert ("team-room", "Learning circle #1: this round is drawn (4 people, number of groups: 2).") in [
         (where, text.split(" Check")[0]) for where, text in drawn
     ]
     announced = sorted(where for where, text in drawn if text == "Your learning circle group (#T)")

@@ -46,7 +46,7 @@ async def test_a_learning_circle_over_slack(slack: SlackRig, clock: ManualClock)
     second_tick = await dm_tick(slack, clock, utc(24, 8, 1))
     posted = slack.api.of("chat.postMessage")
     assert any(
-        text.startswith("Learning circle #1: this round's 2 groups are drawn (4 people)")
+        text.startswith("Learning circle #1: this round is drawn (4 people, number of groups: 2)")
         for text in _texts(posted, "C111")
     )
     announced = {call["channel"] for call in posted if call["text"] == "Your learning circle group (#general)"}
