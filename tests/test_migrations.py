@@ -124,10 +124,10 @@ async def test_circles_upgrade_keeps_mentoring_data_and_adds_empty_circle_tables
                 "INSERT INTO members (id, tenant_id, platform_user_id, display_name, role, created_at) "
                 "VALUES (1, 1, 'U1', 'Sofie', 'manager', CURRENT_TIMESTAMP), "
                 "(2, 1, 'U2', 'Bo', 'member', CURRENT_TIMESTAMP)",
-                "INSERT INTO conversations (id, tenant_id, platform_conversation_id, kind, name, reference, created_at) "
-                "VALUES (1, 1, 'C1', 'channel', 'learning', '{}', CURRENT_TIMESTAMP)",
-                "INSERT INTO mentor_pairs (id, tenant_id, mentor_member_id, mentee_member_id, cadence, state, created_at) "
-                "VALUES (1, 1, 1, 2, 'weekly', 'active', CURRENT_TIMESTAMP)",
+                "INSERT INTO conversations (id, tenant_id, platform_conversation_id, kind, name, reference, "
+                "created_at) VALUES (1, 1, 'C1', 'channel', 'learning', '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO mentor_pairs (id, tenant_id, mentor_member_id, mentee_member_id, cadence, state, "
+                "created_at) VALUES (1, 1, 1, 2, 'weekly', 'active', CURRENT_TIMESTAMP)",
                 "INSERT INTO mentor_meetings (id, pair_id, due_at, met, follow_up, answered) "
                 "VALUES (1, 1, CURRENT_TIMESTAMP, true, false, 2)",
             ):
