@@ -159,7 +159,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(mentoring.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),
-        partial(circles.install, engine=conversations),
+        partial(circles.install, engine=conversations, rule=k_anonymity),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)

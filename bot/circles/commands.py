@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from bot.circles.draw import DRAW_TIME, series_plan
 from bot.circles.tables import SIZES, Circle, CircleAvoid, CircleMember
@@ -18,6 +18,7 @@ from bot.db.upsert import insert_ignore
 from bot.directory import member_timezone
 from bot.mentoring.people import names_of
 from bot.model import OutboundMessage, Text
+from bot.privacy.k_anonymity import Rule, Shown
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
@@ -57,8 +58,9 @@ def parse_every(text: str) -> int | None:
 
 
 class CircleCommands:
-    def __init__(self, engine: ConversationEngine) -> None:
+    def __init__(self, engine: ConversationEngine, rule: Rule) -> None:
         self._engine = engine
+        self._rule = rule
 
     def specs(self) -> list[CommandSpec]:
         circle_id = Arg("id", Kind.NUMBER, required=False, low=1, high=MAX_ROW_ID)
@@ -207,6 +209,11 @@ class CircleCommands:
         conversation = await turn.session.get(Conversation, circle.conversation_id) if circle.conversation_id else None
         return f"#{conversation.name}" if conversation is not None and conversation.name else "–"
 
+    def _joined(self, turn: Turn, members: set[int]) -> str:
+        """How many joined, through the k-anonymity rule: everyone may list circles, managers too."""
+        shown = self._rule.single(members, len(members))
+        return str(shown.value) if isinstance(shown, Shown) else turn.t("circles.few_joined", k=self._rule.k)
+
     async def list_circles(self, turn: Turn, args: Args) -> list[OutboundMessage]:
         circles = list(
             await turn.session.scalars(
@@ -215,15 +222,13 @@ class CircleCommands:
         )
         if not circles:
             return _reply(turn.t("circles.list_empty"))
-        counts = dict(
-            (
-                await turn.session.execute(
-                    select(CircleMember.circle_id, func.count())
-                    .where(CircleMember.circle_id.in_([c.id for c in circles]))
-                    .group_by(CircleMember.circle_id)
-                )
-            ).all()
-        )
+        joined: dict[int, set[int]] = {}
+        for found_circle, member_id in await turn.session.execute(
+            select(CircleMember.circle_id, CircleMember.member_id).where(
+                CircleMember.circle_id.in_([c.id for c in circles])
+            )
+        ):
+            joined.setdefault(found_circle, set()).add(member_id)
         mine = set(
             await turn.session.scalars(select(CircleMember.circle_id).where(CircleMember.member_id == turn.member.id))
         )
@@ -237,7 +242,7 @@ class CircleCommands:
                     channel=await self._channel(turn, circle),
                     every=turn.t("circles.every_week" if weeks == 1 else "circles.every_weeks", weeks=weeks),
                     size=circle.size,
-                    members=counts.get(circle.id, 0),
+                    members=self._joined(turn, joined.get(circle.id, set())),
                 )
                 + (f" · {turn.t('circles.list_in')}" if circle.id in mine else "")
             )

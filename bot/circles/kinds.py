@@ -80,12 +80,9 @@ class DrawKind(OneQuestionKind):
         circle = await session.get(Circle, circle_id(round))
         if circle is None or circle.state != "active":
             return None
-        groups = list(await session.scalars(select(CircleGroup.id).where(CircleGroup.round_id == round.id)))
-        if not groups:
-            text = t("circles.drawn_none", id=circle.id)
-        else:
-            placed = sum([len(await group_members(session, group)) for group in groups])
-            text = t("circles.drawn", id=circle.id, groups=len(groups), people=placed)
+        drawn = await session.scalar(select(CircleGroup.id).where(CircleGroup.round_id == round.id).limit(1))
+        # No head count: the number of people or groups could be a figure about a few.
+        text = t("circles.drawn" if drawn is not None else "circles.drawn_none", id=circle.id)
         return OutboundMessage(text=text, blocks=(Text(text),))
 
 

@@ -1,6 +1,6 @@
 """Learning circles end to end in the terminal on a ManualClock: a manager starts a circle in the channel, members
 join, one pauses and one does not want to meet another; each round is drawn at 09:00 on a working day, the channel
-hears how many groups there are, every group gets its announcement with a reason, "did you meet?" comes before
+hears it is drawn (no head count), every group gets its announcement with a reason, "did you meet?" comes before
 the next round, a group that did not say it met gets exactly one follow-up, every closed check-in is a row of
 circle_meetings, the next round repeats no pair, and `mentor report` counts circles without showing small groups."""
 
@@ -125,7 +125,7 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
 
     assert term.sent_between("before_draw", "draw") == []
     drawn = term.sent_between("draw", "checkin")
-    assert ("team-room", "Learning circle #1: this round is drawn (4 people, number of groups: 2).") in [
+    assert ("team-room", "Learning circle #1: this round's groups are drawn.") in [
         (where, text.split(" Check")[0]) for where, text in drawn
     ]
     announced = sorted(where for where, text in drawn if text == "Your learning circle group (#T)")
@@ -189,6 +189,7 @@ async def test_hostile_circle_commands_get_clear_messages(app: App, clock: Manua
         "circle start every 2 weeks size 3",
         "circle join",
         "circle join",  # twice is once
+        "circle list",  # one member: the count goes through the k-anonymity rule
         "circle leave",
         "circle leave",
     ]
@@ -203,6 +204,7 @@ async def test_hostile_circle_commands_get_clear_messages(app: App, clock: Manua
     assert "There is no active learning circle #42." in out and "There is no active learning circle #7." in out
     assert "There is no learning circle in this channel" in out
     assert "Learning circle #1 started here: every 2 weeks, groups of 3" in out
+    assert "#1: #T, every 2 weeks, groups of 3, fewer than 5 joined · you are in" in out
     assert out.count("You joined learning circle #1") == 2 and out.count("You left learning circle #1") == 2
     async with app.sessions() as session:
         from bot.circles.tables import CircleMember

@@ -1,5 +1,5 @@
 """A learning circle over Teams activities: started by mention in the General channel, three members join, the
-round is drawn at 09:00 Copenhagen time with the count posted in the channel and the group's announcement card in
+round is drawn at 09:00 Copenhagen time announced in the channel and the group's announcement card in
 each member's 1:1 chat, and the check-in card's "Yes, we met" answers in one press."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ async def test_a_learning_circle_over_teams(rig: Rig) -> None:
         clock.set(datetime(2026, 11, 24, 8, minute, tzinfo=UTC))  # Tuesday 09:00 in Copenhagen
         await rig.app.conversations.tick()
     sends = rig.connector.sends[before:]
-    drawn = [send for send in sends if "this round is drawn" in str(send.body)]
-    assert len(drawn) == 1 and "this round is drawn (3 people, number of groups: 1)" in str(drawn[0].body)
+    drawn = [send for send in sends if "groups are drawn" in str(send.body)]
+    assert len(drawn) == 1 and "Learning circle #1: this round's groups are drawn." in str(drawn[0].body)
     announced = sorted(send.conversation for send in sends if "Your learning circle group" in str(send.body))
     assert announced == ["a:direct-29:1anna", "a:direct-29:1bo", "a:direct-29:1carl"]
     assert "You have not been matched before." in str(sends)
