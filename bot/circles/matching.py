@@ -135,7 +135,9 @@ def match_round(candidates: Iterable[Candidate], history: History, now: datetime
     )
     by_id = {person.member_id: person for person in people}
     if size == 3:
-        return _described(_trios(people, by_id, history, now), by_id, history, now)
+        # Large circles in blocks of members close in time zone, as for pairs: the matchings stay small.
+        trios = [group for block in _blocks(people) for group in _trios(block, by_id, history, now)]
+        return _described(sorted(trios), by_id, history, now)
     extra: Candidate | None = None
     if len(people) % 2 == 1 and len(people) >= 3:
         extra = _trio_extra(people, history, now)
@@ -174,7 +176,7 @@ def _trios(people: list[Candidate], by_id: Mapping[int, Candidate], history: His
 
     The weakest pairs give up their members as singles (they lose the least); when a "don't pair me with" leaves
     a single with no group, the next weakest pairs are tried instead, a few times."""
-    matched = [sorted(edge) for block in _blocks(people) for edge in _matching(block, history, now)]
+    matched = [sorted(edge) for edge in _matching(people, history, now)]
     placed = {member for pair in matched for member in pair}
     unmatched = [person.member_id for person in people if person.member_id not in placed]
     matched.sort(key=lambda pair: (weight(by_id[pair[0]], by_id[pair[1]], history, now), pair))
@@ -199,11 +201,17 @@ def _join_singles(
     """Each single into one pair (the heaviest such matching); a single left over joins the group it fits best.
     Returns the groups and how many could be placed nowhere."""
     graph = nx.Graph()
-    for index, pair in enumerate(pairs):
-        for single in singles:
-            if all(_allowed(by_id[single], by_id[member]) for member in pair):
-                score = BASE + _group_weight(by_id[single], pair, by_id, history, now)
-                graph.add_edge(("pair", index), ("single", single), weight=score)
+    dense = len(pairs) <= 2 * NEIGHBOURS
+    for single in singles:
+        options = [
+            (BASE + _group_weight(by_id[single], pair, by_id, history, now), index)
+            for index, pair in enumerate(pairs)
+            if all(_allowed(by_id[single], by_id[member]) for member in pair)
+        ]
+        if not dense:  # as for pairs: each single keeps its best candidates, so large circles stay fast
+            options = sorted(options, reverse=True)[:NEIGHBOURS]
+        for score, index in options:
+            graph.add_edge(("pair", index), ("single", single), weight=score)
     groups = [list(pair) for pair in pairs]
     joined: set[int] = set()
     for first, second in nx.max_weight_matching(graph, maxcardinality=True):
@@ -212,12 +220,12 @@ def _join_singles(
         joined.add(int(single))
     left_out = 0
     for single in (single for single in singles if single not in joined):
-        options = [group for group in groups if all(_allowed(by_id[single], by_id[m]) for m in group)]
-        if not options:
+        fitting = [group for group in groups if all(_allowed(by_id[single], by_id[m]) for m in group)]
+        if not fitting:
             left_out += 1
             continue
         # The smallest group first (a pair becomes a trio before a trio becomes a four).
-        fit = max(options, key=lambda group: (-len(group), _group_weight(by_id[single], group, by_id, history, now)))
+        fit = max(fitting, key=lambda group: (-len(group), _group_weight(by_id[single], group, by_id, history, now)))
         fit.append(single)
     return groups, left_out
 
