@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack import personal_data as slack_personal_data
-from bot import digest, goals, kudos, learning, mentoring, nudges, privacy, programmes, retros, stats
+from bot import circles, digest, goals, kudos, learning, mentoring, nudges, privacy, programmes, retros, stats
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.conversations.config import EngineConfig
@@ -146,7 +146,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     conversations = ConversationEngine(
         sessions, catalog, notifier, directory, clock, engine_config(settings), metrics=metrics
     )
-    k_anonymity = Rule(settings.k_anonymity)  # the one rule for every figure a manager sees
+    # The one k-anonymity rule with the team's K, for every figure a manager sees.
+    k_anonymity = Rule(settings.k_anonymity)
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
         *core_features(),
@@ -155,12 +156,13 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(nudges.install, engine=conversations),
         partial(privacy.install, retention_days=settings.retention_days, k=settings.k_anonymity),
         partial(retros.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
-        partial(mentoring.install, engine=conversations, learning_log=learning_log),
+        partial(mentoring.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(goals.install, engine=conversations),
         partial(programmes.install, engine=conversations),
+        partial(circles.install, engine=conversations, rule=k_anonymity),
         partial(kudos.install, learning_log=learning_log, reactions=settings.kudos_reaction_names),
         stats.install,
-        partial(digest.install, engine=conversations, rule=Rule(settings.k_anonymity)),
+        partial(digest.install, engine=conversations, rule=k_anonymity),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)

@@ -1,7 +1,7 @@
 """Learning-circle matching benchmark: one round for 2,000 opted-in members with six months of fortnightly
 history, against the same for 200 members, with both absolute times and their ratio.
 
-    python benchmarks/matching.py [--large 2000] [--small 200] [--repeat 3]
+    python benchmarks/matching.py [--large 2000] [--small 200] [--repeat 3] [--size 2|3|4]
 
 Target: the 2,000-member round under 10 s on one core. History: every member met one partner per fortnight for
 six months (13 rounds), drawn at random, so the repeat penalty has real work to do.
@@ -46,13 +46,13 @@ def circle(count: int, seed: int) -> tuple[list[Candidate], History]:
     return members, history
 
 
-def one_round(count: int, repeat: int) -> tuple[float, int]:
+def one_round(count: int, repeat: int, size: int) -> tuple[float, int]:
     members, history = circle(count, seed=count)
     best = float("inf")
     groups = 0
     for _ in range(repeat):
         started = time.perf_counter()
-        matches = match_round(members, history, NOW)
+        matches = match_round(members, history, NOW, size=size)
         best = min(best, time.perf_counter() - started)
         groups = len(matches)
     return best, groups
@@ -63,9 +63,11 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=2000)
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--size", type=int, default=2, choices=(2, 3, 4), help="group size of the circle")
     args = parser.parse_args()
-    small, small_groups = one_round(args.small, args.repeat)
-    large, large_groups = one_round(args.large, args.repeat)
+    small, small_groups = one_round(args.small, args.repeat, args.size)
+    large, large_groups = one_round(args.large, args.repeat, args.size)
+    print(f"group size {args.size}")
     print(f"{args.small:>6} members: {small:8.3f} s  ({small_groups} groups)")
     print(f"{args.large:>6} members: {large:8.3f} s  ({large_groups} groups)")
     print(f"ratio {args.large}/{args.small}: {large / small:.1f}  (target: {args.large} members under 10 s)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from adapters.slack.store_tables import slack_metadata
+from bot.circles import tables as circle_tables  # noqa: F401  (learning circles)
 from bot.conversations import tables as conversation_tables  # noqa: F401  (registers the engine's tables)
 from bot.db import models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db.base import Base

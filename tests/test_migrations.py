@@ -205,3 +205,60 @@ async def test_retro_templates_upgrade_keeps_the_retros_of_the_previous_release(
                 await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+async def test_circles_upgrade_keeps_mentoring_data_and_adds_empty_circle_tables(tmp_path: object) -> None:
+    """A database of the previous release (revision 0009: mentoring, no circles) upgrades in place: its members,
+    conversations, pairs and meetings stay, and the circle tables arrive empty and usable with them."""
+    from sqlalchemy import text
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP)",
+                "INSERT INTO members (id, tenant_id, platform_user_id, display_name, role, created_at) "
+                "VALUES (1, 1, 'U1', 'Sofie', 'manager', CURRENT_TIMESTAMP), "
+                "(2, 1, 'U2', 'Bo', 'member', CURRENT_TIMESTAMP)",
+                "INSERT INTO conversations (id, tenant_id, platform_conversation_id, kind, name, reference, "
+                "created_at) VALUES (1, 1, 'C1', 'channel', 'learning', '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO mentor_pairs (id, tenant_id, mentor_member_id, mentee_member_id, cadence, state, "
+                "created_at) VALUES (1, 1, 1, 2, 'weekly', 'active', CURRENT_TIMESTAMP)",
+                "INSERT INTO mentor_meetings (id, pair_id, due_at, met, follow_up, answered) "
+                "VALUES (1, 1, CURRENT_TIMESTAMP, true, false, 2)",
+            ):
+                await connection.execute(text(statement))
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            pairs = (
+                await connection.execute(text("SELECT mentor_member_id, mentee_member_id FROM mentor_pairs"))
+            ).all()
+            meetings = (await connection.execute(text("SELECT pair_id, met, answered FROM mentor_meetings"))).all()
+            assert [tuple(row) for row in pairs] == [(1, 2)]
+            assert [tuple(row) for row in meetings] == [(1, True, 2)]
+            for table in ("circles", "circle_members", "circle_avoids", "circle_groups", "circle_meetings"):
+                assert (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
+            await connection.execute(
+                text(
+                    "INSERT INTO circles (id, tenant_id, conversation_id, every_weeks, size, state, created_at) "
+                    "VALUES (1, 1, 1, 2, 3, 'active', CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text("INSERT INTO circle_members (circle_id, member_id, joined_at) VALUES (1, 2, CURRENT_TIMESTAMP)")
+            )
+            joined = (await connection.execute(text("SELECT member_id FROM circle_members"))).scalars().all()
+            assert joined == [2]
+        if on_postgres():
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

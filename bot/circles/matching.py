@@ -1,10 +1,11 @@
-"""One round of a learning circle: members matched into pairs (or groups of four) by a maximum-weight matching.
+"""One round of a learning circle: members matched into pairs, trios or groups of four by a maximum-weight matching.
 
 Every candidate pair gets a weight: a large base (so the matching never leaves anyone out to gain weight), minus
 a penalty for having met (heavy within REPEAT_WINDOW, then decaying over months), plus a reward for crossing
 teams and for shared learning topics, minus a penalty per hour of time-zone distance. Paused and opted-out
 members are not candidates, and a "don't pair me with" is no edge at all. An odd count makes one trio; who is in
-it rotates (whoever was in a trio longest ago). Each match says why.
+it rotates (whoever was in a trio longest ago). Trios (size 3) are pairs joined by a single each, the weakest pairs
+of the matching giving up their members as singles; groups of four are two matched pairs. Each match says why.
 
 For large circles each member keeps only their NEIGHBOURS best candidates as edges, and circles above BLOCK
 members are matched in blocks of members close in time zone (the blossom algorithm grows with the cube of the
@@ -30,7 +31,8 @@ SHARED_TOPIC_REWARD = 5.0
 TIME_ZONE_PENALTY = 3.0  # per hour apart
 NEIGHBOURS = 12
 BLOCK = 250
-GROUP_SIZES = (2, 4)
+GROUP_SIZES = (2, 3, 4)
+TRIO_ATTEMPTS = 6  # choices of which pairs give up their members, when the first leaves someone out
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,10 @@ def match_round(candidates: Iterable[Candidate], history: History, now: datetime
         (person for person in candidates if not person.paused and not person.opted_out), key=lambda p: p.member_id
     )
     by_id = {person.member_id: person for person in people}
+    if size == 3:
+        # Large circles in blocks of members close in time zone, as for pairs: the matchings stay small.
+        trios = [group for block in _blocks(people) for group in _trios(block, by_id, history, now)]
+        return _described(sorted(trios), by_id, history, now)
     extra: Candidate | None = None
     if len(people) % 2 == 1 and len(people) >= 3:
         extra = _trio_extra(people, history, now)
@@ -146,12 +152,82 @@ def match_round(candidates: Iterable[Candidate], history: History, now: datetime
         if pairs:
             best = max(pairs, key=lambda group: sum(weight(extra, by_id[m], history, now) for m in group))
             best.append(extra.member_id)
+    return _described(groups, by_id, history, now)
+
+
+def _described(groups: list[list[int]], by_id: Mapping[int, Candidate], history: History, now: datetime) -> list[Match]:
     # Whoever cannot be placed (every edge excluded) sits this round out rather than being forced on someone.
     return [
         Match(tuple(sorted(group)), _reasons([by_id[m] for m in group], history, now))
         for group in groups
         if len(group) > 1
     ]
+
+
+def _group_weight(
+    person: Candidate, group: list[int], by_id: Mapping[int, Candidate], history: History, now: datetime
+) -> float:
+    return sum(weight(person, by_id[member], history, now) for member in group)
+
+
+def _trios(people: list[Candidate], by_id: Mapping[int, Candidate], history: History, now: datetime) -> list[list[int]]:
+    """Groups of three: a third of the members are singles, each joining one pair of the matching (a second
+    matching, pairs against singles). A count not divisible by three leaves one pair, or one group of four.
+
+    The weakest pairs give up their members as singles (they lose the least); when a "don't pair me with" leaves
+    a single with no group, the next weakest pairs are tried instead, a few times."""
+    matched = [sorted(edge) for edge in _matching(people, history, now)]
+    placed = {member for pair in matched for member in pair}
+    unmatched = [person.member_id for person in people if person.member_id not in placed]
+    matched.sort(key=lambda pair: (weight(by_id[pair[0]], by_id[pair[1]], history, now), pair))
+    breaking = max(0, -(-(len(people) // 3 - len(unmatched)) // 2))
+    best: tuple[int, list[list[int]]] | None = None
+    for shift in range(min(TRIO_ATTEMPTS, max(1, len(matched) - breaking + 1))):
+        broken = matched[shift : shift + breaking]
+        kept = matched[:shift] + matched[shift + breaking :]
+        singles = unmatched + [member for pair in broken for member in pair]
+        groups, left_out = _join_singles(kept, singles, by_id, history, now)
+        if best is None or left_out < best[0]:
+            best = (left_out, groups)
+        if left_out == 0:
+            break
+    assert best is not None
+    return sorted(sorted(group) for group in best[1])
+
+
+def _join_singles(
+    pairs: list[list[int]], singles: list[int], by_id: Mapping[int, Candidate], history: History, now: datetime
+) -> tuple[list[list[int]], int]:
+    """Each single into one pair (the heaviest such matching); a single left over joins the group it fits best.
+    Returns the groups and how many could be placed nowhere."""
+    graph = nx.Graph()
+    dense = len(pairs) <= 2 * NEIGHBOURS
+    for single in singles:
+        options = [
+            (BASE + _group_weight(by_id[single], pair, by_id, history, now), index)
+            for index, pair in enumerate(pairs)
+            if all(_allowed(by_id[single], by_id[member]) for member in pair)
+        ]
+        if not dense:  # as for pairs: each single keeps its best candidates, so large circles stay fast
+            options = sorted(options, reverse=True)[:NEIGHBOURS]
+        for score, index in options:
+            graph.add_edge(("pair", index), ("single", single), weight=score)
+    groups = [list(pair) for pair in pairs]
+    joined: set[int] = set()
+    for first, second in nx.max_weight_matching(graph, maxcardinality=True):
+        (_, index), (_, single) = sorted((first, second), key=lambda node: str(node[0]))
+        groups[int(index)].append(int(single))
+        joined.add(int(single))
+    left_out = 0
+    for single in (single for single in singles if single not in joined):
+        fitting = [group for group in groups if all(_allowed(by_id[single], by_id[m]) for m in group)]
+        if not fitting:
+            left_out += 1
+            continue
+        # The smallest group first (a pair becomes a trio before a trio becomes a four).
+        fit = max(fitting, key=lambda group: (-len(group), _group_weight(by_id[single], group, by_id, history, now)))
+        fit.append(single)
+    return groups, left_out
 
 
 def _blocks(people: list[Candidate]) -> list[list[Candidate]]:

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Translator
 from bot.conversations.audiences import Audience
-from bot.conversations.kinds import Closing, FieldSpec, Invitation, ResponseView, RoundView, Window
+from bot.conversations.kinds import Invitation, RoundView, Window
 from bot.conversations.rounds import SeriesPlan
 from bot.goals.tables import LearningGoal
-from bot.model import Button, Buttons, Form, OutboundMessage, Text
+from bot.mentoring.one_question import OneQuestionKind
+from bot.model import Button, Buttons, OutboundMessage, Text
 
 KIND = "goals.nudge"
 DONE_ACTION = "goals.done"
@@ -42,11 +41,12 @@ def nudge_plan(goal: LearningGoal) -> SeriesPlan | None:
     )
 
 
-class GoalNudgeKind:
+class GoalNudgeKind(OneQuestionKind):
     name = KIND
-    fields: tuple[FieldSpec, ...] = ()
-    accepts_late = False
-    reply_field: str | None = None
+    title_key = "goals.title"
+    submit_key = "goals.mark_done"
+    reminder_key = "goals.nudge_reminder"
+    saved_key = "goals.noted"
 
     async def invitation(
         self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
@@ -57,22 +57,3 @@ class GoalNudgeKind:
         text = t("goals.nudge", id=goal.id, goal=goal.text, date=goal.due_on.isoformat())
         button = Button(t("goals.mark_done"), DONE_ACTION, str(goal.id), style="primary")
         return lambda _: OutboundMessage(text=text, blocks=(Text(text), Buttons((button,))))
-
-    def reminder(self, t: Translator, round: RoundView, invitation_id: int) -> OutboundMessage:
-        return OutboundMessage.plain(t("goals.nudge_reminder"))
-
-    def form(self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any]) -> Form:
-        return Form("goals.none", t("goals.title"), t("goals.mark_done"), ())
-
-    def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
-        return OutboundMessage.plain(t("goals.noted"), private=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None

@@ -3,7 +3,7 @@ Decline buttons; the same kind tells the asker the answer. A question nobody ans
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Translator
 from bot.conversations.audiences import Audience
-from bot.conversations.kinds import Closing, FieldSpec, Invitation, ResponseView, RoundView, Window
+from bot.conversations.kinds import Closing, Invitation, ResponseView, RoundView, Window
 from bot.conversations.rounds import RoundPlan
+from bot.mentoring.one_question import OneQuestionKind
 from bot.mentoring.people import names_of
 from bot.mentoring.tables import MentorPair
-from bot.model import Button, Buttons, Form, Header, OutboundMessage, Text
+from bot.model import Button, Buttons, Header, OutboundMessage, Text
 
 KIND = "mentoring.ask"
 ACCEPT_ACTION = "mentoring.accept"
@@ -47,11 +48,12 @@ def notice_plan(pair: MentorPair, member_id: int, notice: str, now: Any) -> Roun
     )
 
 
-class AskKind:
+class AskKind(OneQuestionKind):
     name = KIND
-    fields: tuple[FieldSpec, ...] = ()
-    accepts_late = False
-    reply_field: str | None = None
+    title_key = "mentoring.form_title"
+    submit_key = "mentoring.save"
+    reminder_key = "mentoring.ask_reminder"
+    saved_key = "mentoring.saved"
 
     async def invitation(
         self, session: AsyncSession, t: Translator, round: RoundView, *, in_channel: bool
@@ -76,20 +78,6 @@ class AskKind:
             )
         )
         return lambda _: OutboundMessage(text=title, blocks=(Header(title), Text(body), buttons))
-
-    def reminder(self, t: Translator, round: RoundView, invitation_id: int) -> OutboundMessage:
-        return OutboundMessage.plain(t("mentoring.ask_reminder"))
-
-    def form(self, t: Translator, round: RoundView, invitation_id: int, current: Mapping[str, Any]) -> Form:
-        return Form("mentoring.none", t("mentoring.form_title"), t("mentoring.save"), ())
-
-    def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
-        return OutboundMessage.plain(t("mentoring.saved"), private=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
 
     async def closed(
         self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing

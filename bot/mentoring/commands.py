@@ -20,9 +20,10 @@ from bot.mentoring.asking import ACCEPT_ACTION, DECLINE_ACTION, ask_plan, notice
 from bot.mentoring.checkin import CHECKIN_TIME, TO_LOG_ACTION, cycle_rounds, pair_rounds, series_plan
 from bot.mentoring.expertise import who_knows
 from bot.mentoring.people import names_of
-from bot.mentoring.report import MIN_GROUP, mentoring_report
+from bot.mentoring.report import mentoring_report
 from bot.mentoring.tables import CADENCES, MentoringPreference, MentorPair
 from bot.model import InboundAction, OutboundMessage, Text
+from bot.privacy.k_anonymity import Rule, Shown
 from bot.turn import Turn, UsageError
 
 if TYPE_CHECKING:
@@ -38,9 +39,10 @@ def _reply(text: str, *, private: bool = True) -> list[OutboundMessage]:
 
 
 class MentoringCommands:
-    def __init__(self, engine: ConversationEngine, learning_log: LearningLog) -> None:
+    def __init__(self, engine: ConversationEngine, learning_log: LearningLog, rule: Rule) -> None:
         self._engine = engine
         self._learning_log = learning_log
+        self._rule = rule
 
     def specs(self) -> list[CommandSpec]:
         pair_id = (Arg("id", Kind.NUMBER, low=1, high=MAX_ROW_ID),)
@@ -316,10 +318,15 @@ class MentoringCommands:
         return _reply(turn.t("mentoring.suggest_on" if suggestable else "mentoring.suggest_off"))
 
     async def report(self, turn: Turn, args: Args) -> list[OutboundMessage]:
-        figures = await mentoring_report(turn.session, turn.tenant.id, turn.now, member_timezone(turn.member))
+        zone = member_timezone(turn.member)
+        figures = await mentoring_report(turn.session, turn.tenant.id, turn.now, zone, self._rule)
         lines = [turn.t("mentoring.report_title")]
         for figure in figures:
-            value = str(figure.value) if figure.value is not None else turn.t("mentoring.report_hidden", k=MIN_GROUP)
+            if isinstance(figure.shown, Shown):
+                value = str(figure.shown.value)
+            else:
+                hidden = "report_hidden" if figure.shown.reason == "too_few" else "report_hidden_difference"
+                value = turn.t(f"mentoring.{hidden}", k=figure.shown.k)
             lines.append(turn.t(f"mentoring.report_{figure.label}", period=figure.period or "", value=value))
-        lines.append(turn.t("mentoring.report_note", k=MIN_GROUP))
+        lines.append(turn.t("mentoring.report_note", k=self._rule.k))
         return _reply("\n".join(lines))

@@ -102,3 +102,41 @@ def test_recent_repeats_are_as_few_as_brute_force_finds() -> None:
         )
         ours = sum(_recent(history, match.member_ids, now) for match in match_round(members, history, now))
         assert ours == best, trial
+
+
+def test_groups_of_three_place_everyone_without_recent_repeats() -> None:
+    for count in (30, 31, 32):
+        members = _members(count, seed=count)
+        members[5] = Candidate(6, "team1", paused=True)
+        history = History()
+        for number in range(6):  # three months of fortnightly rounds
+            now = START + timedelta(weeks=2 * number)
+            matches = match_round(members, history, now, size=3)
+            sizes = sorted(len(match.member_ids) for match in matches)
+            placed = [member for match in matches for member in match.member_ids]
+            assert len(placed) == len(set(placed)) == count - 1 and 6 not in placed
+            assert all(size == 3 for size in sizes[1:-1]) and set(sizes) <= {2, 3, 4}, sizes
+            assert sizes.count(2) + sizes.count(4) <= 1, sizes  # only a count not divisible by three leaves one
+            for match in matches:
+                assert match.reasons
+                ids = match.member_ids
+                for index, first in enumerate(ids):
+                    for second in ids[index + 1 :]:
+                        assert not history.met.get(frozenset((first, second))), (first, second, now)
+            for match in matches:
+                history.record(match.member_ids, now)
+
+
+def test_a_group_of_three_honours_dont_pair_me_with() -> None:
+    members = [
+        Candidate(1, avoid=frozenset({2, 3})),
+        Candidate(2),
+        Candidate(3),
+        Candidate(4),
+        Candidate(5),
+        Candidate(6),
+    ]
+    matches = match_round(members, History(), START, size=3)
+    for match in matches:
+        assert not ({1, 2} <= set(match.member_ids) or {1, 3} <= set(match.member_ids))
+    assert sorted(len(match.member_ids) for match in matches) == [3, 3]
