@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack import personal_data as slack_personal_data
-from bot import goals, learning, mentoring, nudges, privacy, programmes, retros
+from bot import goals, learning, mentoring, nudges, privacy, programmes, retros, scorecard
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
+from bot.conversations import indicators as conversation_indicators
 from bot.conversations.config import EngineConfig
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
@@ -28,13 +29,18 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import core_features
+from bot.goals import indicators as goal_indicators
 from bot.inbound_events import forget_before
+from bot.learning import indicators as learning_indicators
 from bot.learning.log import LearningLog
 from bot.membership import Membership
+from bot.mentoring import indicators as mentoring_indicators
 from bot.metrics import Metrics
 from bot.people.reach import Reach
 from bot.ports import Notifier
+from bot.privacy.k_anonymity import Rule
 from bot.privacy.service import Retention
+from bot.retros import indicators as retro_indicators
 from bot.settings import Settings
 from bot.timekeeper import TimeKeeper
 
@@ -60,6 +66,7 @@ class App:
     reach: Reach
     metrics: Metrics
     retention: Retention
+    scorecard: scorecard.Scorecard
     timekeeper: TimeKeeper = field(init=False)
     _head: str | None = field(default=None, init=False, repr=False)
 
@@ -145,6 +152,17 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     conversations = ConversationEngine(
         sessions, catalog, notifier, directory, clock, engine_config(settings), metrics=metrics
     )
+    # The scorecard's indicators, each a feature's own aggregate; a new one (circle meetings) is one more line.
+    scorecards = scorecard.Scorecard(
+        Rule(settings.k_anonymity),
+        (
+            *conversation_indicators.INDICATORS,
+            *learning_indicators.INDICATORS,
+            *retro_indicators.INDICATORS,
+            *mentoring_indicators.INDICATORS,
+            *goal_indicators.INDICATORS,
+        ),
+    )
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
         *core_features(),
@@ -155,7 +173,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(retros.install, engine=conversations, learning_log=learning_log),
         partial(mentoring.install, engine=conversations, learning_log=learning_log),
         partial(goals.install, engine=conversations),
-        partial(programmes.install, engine=conversations),
+        partial(scorecard.install, scorecard=scorecards),
+        partial(programmes.install, engine=conversations, exhibits={"scorecard": scorecard.Exhibit(scorecards)}),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)
@@ -175,6 +194,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         bot.direct_reach,
         metrics,
         Retention(sessions, bot.personal_data, settings.retention_days),
+        scorecards,
     )
 
 
