@@ -31,7 +31,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.teams.auth import DEFAULT_METADATA_URL, FETCH_TIMEOUT, SigningKeys, TokenValidator
-from adapters.teams.cards import render
+from adapters.teams.cards import INLINE_IMAGE_TYPES, image_activity, render
 from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.references import conversation_reference
 from adapters.teams.translate import PLATFORM
@@ -256,7 +256,10 @@ class TeamsAdapter:
         await self._continue(self._reference(sent.conversation), logic)
 
     async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
-        """The file as an inline attachment (a base64 data URL) on a message saying what it is."""
+        """A picture inline in an Adaptive Card; any other file as an inline attachment (a base64 data URL) on a
+        message saying what it is."""
+        if file.media_type in INLINE_IMAGE_TYPES:
+            return await self._send_image(conversation, file)
         ids: list[str] = []
         data = base64.b64encode(file.content).decode()
         attachment = {
@@ -265,6 +268,23 @@ class TeamsAdapter:
             "name": file.name,
         }
         payload = {"type": "message", "text": file.title, "attachments": [attachment]}
+
+        async def logic(context: TurnContext) -> None:
+            activity = Activity().deserialize(payload)
+            response = await self.delivery.call(
+                conversation.tenant, context.activity.conversation.id, partial(self._post, context, activity)
+            )
+            ids.append(response.id if response is not None and response.id else "")
+
+        await self._continue(self._reference(conversation), logic)
+        return SentRef(conversation, ids[0] if ids else "")
+
+    async def _send_image(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """Images only (charts): an Adaptive Card with the picture as a data: URI, so it shows in the chat."""
+        payload = image_activity(file.title, file.media_type, file.content)
+        if payload is None:
+            raise DeliveryError(f"image {file.name!r} too large for an inline card", permanent=True)
+        ids: list[str] = []
 
         async def logic(context: TurnContext) -> None:
             activity = Activity().deserialize(payload)

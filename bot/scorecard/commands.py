@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # The chart's size in chat, and a palette small enough for a Teams card's inline image.
-CHART_WIDTH, CHART_HEIGHT, CHART_COLOURS = 800, 450, 48
+CHART_WIDTH, CHART_HEIGHT, CHART_COLOURS = 800, 450, 32
 
 
 def chart_file(t: Translator, card: Card) -> OutboundFile:

@@ -144,6 +144,7 @@ def chart(t: Translator, card: Card) -> Chart:
         y_label="%",
         marks=tuple(marks),
         y_limit=(0, 100),
+        label_rotation=20,
     )
 
 
