@@ -68,17 +68,19 @@ class ScorecardCommands:
         zone = turn.tenant.timezone
         period = last_months(turn.now, months, zone) if months else rolling(turn.now, zone)
         card = await self._scorecard.card(turn.session, team, period)
-        reply = render.message(turn.t, card)
-        if not card.all_withheld and self._bot.notifier.has(turn.where.platform):
-            self._send_chart_after(turn, card)
-        return [replace(reply, thread_id=turn.thread_id)]
+        reply = replace(render.message(turn.t, card), thread_id=turn.thread_id, language=turn.language)
+        if card.all_withheld or not self._bot.notifier.has(turn.where.platform):
+            return [reply]
+        # The figures and then their chart, both after the commit, so the chart never arrives first.
+        self._send_after(turn, reply, chart_file(turn.t, card))
+        return []
 
-    def _send_chart_after(self, turn: Turn, card: Card) -> None:
-        file = chart_file(turn.t, card)
+    def _send_after(self, turn: Turn, reply: OutboundMessage, file: OutboundFile) -> None:
         notifier, where = self._bot.notifier, turn.where
         failed = replace(OutboundMessage.plain(turn.t("scorecard.chart_failed")), language=turn.language)
 
         async def send() -> None:
+            await notifier.send(where, reply)
             try:
                 await notifier.send_file(where, file)
             except DeliveryError as error:

@@ -212,7 +212,9 @@ async def seed(session: AsyncSession, tenant_id: int, room_id: int, boss_id: int
         for _ in range(rng.randrange(1, 4)):
             created = closed
             due_on = (created + timedelta(days=rng.randrange(1, 20))).date() if rng.random() < 0.8 else None
-            done = created + timedelta(days=rng.randrange(0, 30), hours=rng.randrange(24)) if rng.random() < 0.7 else None
+            done = (
+                created + timedelta(days=rng.randrange(0, 30), hours=rng.randrange(24)) if rng.random() < 0.7 else None
+            )
             put(
                 RetroAction(
                     tenant_id=tenant_id,
@@ -312,7 +314,9 @@ async def expected(
     figures = {"participation": _share(answered, len(invited))}
 
     learnings = [
-        row for row in await _all(session, Learning) if row.member_id in team and not row.private and during(row.created_at)
+        row
+        for row in await _all(session, Learning)
+        if row.member_id in team and not row.private and during(row.created_at)
     ]
     weeks = (end - start).total_seconds() / (7 * 86_400)
     figures["learnings"] = Expected(len(learnings) / (len(team) * weeks), None)

@@ -77,7 +77,8 @@ async def test_trend_and_flag_follow_the_figures(app: App, world: World) -> None
 async def test_the_scorecard_in_chat_with_its_chart(app: App, world: World) -> None:
     adapter = RecordingAdapter()
     app.notifier.register(adapter)
-    [reply] = await say(app.bot, "scorecard months 3", who="boss")
+    assert await say(app.bot, "scorecard months 3", who="boss") == []  # sent after the commit, then the chart
+    [(_, reply)] = adapter.sent
     fields = next(block for block in reply.blocks if isinstance(block, Fields))
     labels = [label for label, _ in fields.pairs]
     assert labels[0] == "Participation in prompts" and "Learning goals reached" in labels
