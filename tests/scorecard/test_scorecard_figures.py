@@ -12,30 +12,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from adapters.app import App
-from bot.db.models import Conversation, Member
+from bot.db.models import Member
 from bot.model import Fields, Text
 from bot.privacy.k_anonymity import Shown, Withheld
 from bot.scorecard.indicators import Team
 from bot.scorecard.periods import last_months, rolling
-from tests.scorecard.seed import World, add_channel, add_member, expected, seed
+from tests.scorecard.seed import World, add_channel, add_member, expected
 from tests.support import ROOM, RecordingAdapter, say
-
-
-async def _world(app: App) -> World:
-    await say(app.bot, "help", who="boss")
-    async with app.sessions() as session:
-        boss = await session.scalar(select(Member).where(Member.platform_user_id == "U-boss"))
-        room = await session.scalar(select(Conversation).where(Conversation.platform_conversation_id == ROOM.id))
-        assert boss is not None and room is not None
-        boss.role = "manager"
-        world = await seed(session, boss.tenant_id, room.id, boss.id, app.clock.now())
-        await session.commit()
-    return world
-
-
-@pytest.fixture
-async def world(app: App) -> World:
-    return await _world(app)
 
 
 async def test_figures_equal_the_raw_rows(app: App, world: World) -> None:
