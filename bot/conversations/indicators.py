@@ -7,7 +7,7 @@ most as many as the team's invitations in it.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import String, and_, case, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.tables import Delivery, Response, Round
@@ -28,7 +28,10 @@ def _invitations(scope: Scope) -> list[object]:
 
 async def participation(session: AsyncSession, scope: Scope) -> Tally:
     conditions = _invitations(scope)
-    named = exists().where(Response.round_id == Delivery.round_id, Response.member_id == Delivery.member_id)
+    # A named response's respondent is "m<member id>": matching it uses the (round, respondent) unique index.
+    named = exists().where(
+        Response.round_id == Delivery.round_id, Response.respondent == "m" + cast(Delivery.member_id, String)
+    )
     recipients = await session.execute(
         select(Delivery.member_id, func.count(), func.count().filter(and_(Round.anonymous.is_(False), named)))
         .join(Round, Round.id == Delivery.round_id)

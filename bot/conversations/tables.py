@@ -90,6 +90,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_conversation_deliveries_state_not_before", "state", "not_before"),
         Index("ix_conversation_deliveries_sent_message", "conversation_id", "sent_message_id"),
+        # A team's invitations (the scorecard's participation): by recipient, not by scanning every sent one.
+        Index("ix_conversation_deliveries_member_purpose_state", "member_id", "purpose", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
