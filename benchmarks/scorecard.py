@@ -36,8 +36,8 @@ from typing import Any
 from bot.conversations.tables import Delivery, Response, Round, Series
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
-from bot.db.stemming import register_sqlite_functions
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
+from bot.db.stemming import register_sqlite_functions
 from bot.goals.tables import LearningGoal
 from bot.learning.tables import Learning
 from bot.mentoring.tables import MentorMeeting, MentorPair
