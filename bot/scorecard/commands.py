@@ -59,7 +59,7 @@ class ScorecardCommands:
             return Team(turn.tenant.id)
         team = await channel_team(turn.session, turn.tenant.id, word)
         if team is None:
-            raise UsageError("scorecard.no_channel", name=word)
+            raise UsageError("scorecard.no_channel", name=word[:80])
         return team
 
     async def show(self, turn: Turn, args: Args) -> list[OutboundMessage]:
@@ -76,16 +76,23 @@ class ScorecardCommands:
         return []
 
     def _send_after(self, turn: Turn, reply: OutboundMessage, file: OutboundFile) -> None:
-        notifier, where = self._bot.notifier, turn.where
+        bot, notifier, where, user = self._bot, self._bot.notifier, turn.where, turn.user
         failed = replace(OutboundMessage.plain(turn.t("scorecard.chart_failed")), language=turn.language)
 
         async def send() -> None:
-            await notifier.send(where, reply)
+            target = where
             try:
-                await notifier.send_file(where, file)
+                await notifier.send(target, reply)
+            except DeliveryError as error:
+                # Not allowed to post here (a Slack channel the bot is not in): the manager's 1:1 chat instead.
+                log.warning("could not post a scorecard where asked: %s", error.reason)
+                target = await bot.reach(user)
+                await notifier.send(target, replace(reply, thread_id=None))
+            try:
+                await notifier.send_file(target, file)
             except DeliveryError as error:
                 log.warning("could not send a scorecard chart: %s", error.reason)
-                await notifier.send(where, failed)
+                await notifier.send(target, failed)
 
         turn.after_commit.append(send)
 

@@ -25,3 +25,13 @@ async def test_slack_chart_goes_through_the_external_upload(slack: SlackRig) -> 
     assert "Participation in prompts" in json.dumps(posts[-1]["blocks"])
     order = [call.method for call in slack.api.calls]
     assert order.index("chat.postMessage") < order.index("files.completeUploadExternal")  # figures, then chart
+
+
+async def test_slack_scorecard_goes_to_the_dm_when_the_channel_refuses(slack: SlackRig) -> None:
+    await slack.command("/learnbot", "help")
+    await slack.api.wait_for("response_url:r1")
+    await seed_behind(slack.app, "U111", "C111")
+    slack.api.fail("chat.postMessage", "not_in_channel")
+    await slack.command("/learnbot", "scorecard")
+    [completed] = await slack.api.wait_for("files.completeUploadExternal")
+    assert completed["channel_id"] == "D111"  # the manager's DM, where the figures went too
