@@ -101,7 +101,7 @@ def message(t: Translator, card: Card) -> OutboundMessage:
         for line in found:
             detail = " · ".join(part for part in (line.value, line.trend, line.flag) if part)
             if line.withheld:
-                detail = f"{line.value} · {line.withheld}"
+                detail = line.withheld
             pairs.append((line.label, detail))
         blocks.append(Fields(tuple(pairs)))
         blocks.append(Context(t("scorecard.footer")))
