@@ -404,12 +404,14 @@ async def time_scorecard(url: str, repeat: int) -> dict[str, float]:
 
 
 def peak_memory_of_report(url: str, folder: Path) -> int:
-    """Peak RSS (KiB) of `learnbot report` in a fresh interpreter."""
+    """Peak RSS (KiB) of `learnbot report` in a fresh interpreter: VmHWM, the high-water mark of the new
+    process image (getrusage's ru_maxrss would carry over this large parent's peak through fork and exec)."""
     code = (
-        "import resource, sys; from adapters.cli import main; "
+        "import re, sys; from adapters.cli import main; "
         f"rc = main(['report', '--team', 'bench:T0', '--csv', {str(folder / 'r.csv')!r}, "
         f"'--png', {str(folder / 'r.png')!r}]); "
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+        "peak = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1); "
+        "print('PEAK', peak, file=sys.stderr); sys.exit(rc)"
     )
     environment = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=600)
