@@ -13,8 +13,8 @@ async def test_slack_chart_goes_through_the_external_upload(slack: SlackRig) -> 
     await slack.api.wait_for("response_url:r1")
     await seed_behind(slack.app, "U111", "C111")
     await slack.command("/learnbot", "scorecard months 3")
-    [ticket] = await slack.api.wait_for("files.getUploadURLExternal")
-    [completed] = await slack.api.wait_for("files.completeUploadExternal")
+    [ticket] = await slack.api.wait_for("files.getUploadURLExternal", within=30)
+    [completed] = await slack.api.wait_for("files.completeUploadExternal", within=30)
     assert completed["channel_id"] == "C111"
     [file] = json.loads(completed["files"])
     png = slack.api.uploads[file["id"]]
@@ -33,5 +33,5 @@ async def test_slack_scorecard_goes_to_the_dm_when_the_channel_refuses(slack: Sl
     await seed_behind(slack.app, "U111", "C111")
     slack.api.fail("chat.postMessage", "not_in_channel")
     await slack.command("/learnbot", "scorecard")
-    [completed] = await slack.api.wait_for("files.completeUploadExternal")
+    [completed] = await slack.api.wait_for("files.completeUploadExternal", within=30)
     assert completed["channel_id"] == "D111"  # the manager's DM, where the figures went too

@@ -36,7 +36,7 @@ async def test_teams_chart_is_inline_in_a_valid_adaptive_card(rig: Rig) -> None:
             if isinstance(element, dict) and element.get("type") == "Image"
         ]
 
-    await until(lambda: bool(images()))
+    await until(lambda: bool(images()), within=30)
     [image] = images()
     url = str(image["url"])
     assert url.startswith("data:image/png;base64,")
