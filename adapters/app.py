@@ -18,9 +18,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.slack import personal_data as slack_personal_data
-from bot import circles, digest, goals, kudos, learning, mentoring, nudges, privacy, programmes, retros, stats
+from bot import (
+    circles,
+    digest,
+    goals,
+    kudos,
+    learning,
+    mentoring,
+    nudges,
+    privacy,
+    programmes,
+    retros,
+    scorecard,
+    stats,
+)
 from bot.catalog import Catalog
+from bot.circles import indicators as circle_indicators
 from bot.clock import Clock, SystemClock
+from bot.conversations import indicators as conversation_indicators
 from bot.conversations.config import EngineConfig
 from bot.conversations.engine import ConversationEngine
 from bot.core import LearnBot
@@ -28,14 +43,18 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.directory import Directory, TenantDefaults
 from bot.features import core_features
+from bot.goals import indicators as goal_indicators
 from bot.inbound_events import forget_before
+from bot.learning import indicators as learning_indicators
 from bot.learning.log import LearningLog
 from bot.membership import Membership
+from bot.mentoring import indicators as mentoring_indicators
 from bot.metrics import Metrics
 from bot.people.reach import Reach
 from bot.ports import Notifier
 from bot.privacy.k_anonymity import Rule
 from bot.privacy.service import Retention
+from bot.retros import indicators as retro_indicators
 from bot.settings import Settings
 from bot.timekeeper import TimeKeeper
 
@@ -61,6 +80,7 @@ class App:
     reach: Reach
     metrics: Metrics
     retention: Retention
+    scorecard: scorecard.Scorecard
     timekeeper: TimeKeeper = field(init=False)
     _head: str | None = field(default=None, init=False, repr=False)
 
@@ -148,6 +168,18 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
     )
     # The one k-anonymity rule with the team's K, for every figure a manager sees.
     k_anonymity = Rule(settings.k_anonymity)
+    # The scorecard's indicators, each a feature's own aggregate.
+    scorecards = scorecard.Scorecard(
+        k_anonymity,
+        (
+            *conversation_indicators.INDICATORS,
+            *learning_indicators.INDICATORS,
+            *retro_indicators.INDICATORS,
+            *mentoring_indicators.INDICATORS,
+            *circle_indicators.INDICATORS,
+            *goal_indicators.INDICATORS,
+        ),
+    )
     # Every feature, once: each installs its command specs, actions, kinds and home sections on the bot.
     features: list[Callable[[LearnBot], object]] = [
         *core_features(),
@@ -158,11 +190,12 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         partial(retros.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(mentoring.install, engine=conversations, learning_log=learning_log, rule=k_anonymity),
         partial(goals.install, engine=conversations),
-        partial(programmes.install, engine=conversations),
+        partial(programmes.install, engine=conversations, exhibits={"scorecard": scorecard.Exhibit(scorecards)}),
         partial(circles.install, engine=conversations, rule=k_anonymity),
         partial(kudos.install, learning_log=learning_log, reactions=settings.kudos_reaction_names),
         stats.install,
         partial(digest.install, engine=conversations, rule=k_anonymity),
+        partial(scorecard.install, scorecard=scorecards),
     ]
     # The Slack tables exist in every database (the migrations create them), so their contract always applies.
     bot.personal_data.register(slack_personal_data.CONTRACT)
@@ -182,6 +215,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalo
         bot.direct_reach,
         metrics,
         Retention(sessions, bot.personal_data, settings.retention_days),
+        scorecards,
     )
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters import cli_learnings as learning_files
-from adapters import cli_privacy
+from adapters import cli_privacy, cli_report
 from adapters.app import SchemaOutOfDate, build_app
 from adapters.logs import configure as configure_logging
 from adapters.web import HalfConfigured, WebPlatform
@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     learning_files.add_commands(commands)
     cli_privacy.add_commands(commands)
+    cli_report.add_commands(commands)
     return parser
 
 
@@ -269,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runners = {"chat": _chat, "serve": _serve, "db": _db, "teams-package": _teams_package, "doctor": _doctor}
     runners.update(learning_files.RUNNERS)
     runners.update(cli_privacy.RUNNERS)
+    runners.update(cli_report.RUNNERS)
     try:
         return asyncio.run(runners[args.command](settings, args))
     except (SchemaOutOfDate, HalfConfigured) as error:

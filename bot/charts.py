@@ -13,6 +13,7 @@ from typing import Literal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 DPI = 100
 
@@ -32,6 +33,10 @@ class Chart:
     y_label: str = ""
     # Horizontal reference lines (a target, a flag threshold), each with its label.
     marks: Sequence[tuple[float, str]] = field(default_factory=tuple)
+    # A fixed value axis (0..100 for shares), so two charts of the same figures compare by eye.
+    y_limit: tuple[float, float] | None = None
+    # Long category names are tilted so they do not overlap.
+    label_rotation: int = 0
 
     def __post_init__(self) -> None:
         for series in self.series:
@@ -41,8 +46,9 @@ class Chart:
                 )
 
 
-def render_png(chart: Chart, *, width: int = 960, height: int = 540) -> bytes:
-    """The chart as a PNG of `width` × `height` pixels."""
+def render_png(chart: Chart, *, width: int = 960, height: int = 540, colours: int | None = None) -> bytes:
+    """The chart as a PNG of `width` × `height` pixels. With `colours`, the PNG is reduced to a palette of that
+    many colours: a few kilobytes, small enough to travel inline (a Teams card as a data: URI)."""
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -69,7 +75,14 @@ def render_png(chart: Chart, *, width: int = 960, height: int = 540) -> bytes:
             xytext=(2, 2),
             textcoords="offset points",
         )
-    axes.set_xticks(list(positions), [str(category) for category in chart.categories], rotation=0)
+    axes.set_xticks(
+        list(positions),
+        [str(category) for category in chart.categories],
+        rotation=chart.label_rotation,
+        ha="right" if chart.label_rotation else "center",
+    )
+    if chart.y_limit is not None:
+        axes.set_ylim(*chart.y_limit)
     axes.set_title(chart.title)
     if chart.y_label:
         axes.set_ylabel(chart.y_label)
@@ -79,4 +92,11 @@ def render_png(chart: Chart, *, width: int = 960, height: int = 540) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    if colours is None:
+        return buffer.getvalue()
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        reduced = image.convert("RGB").quantize(colors=colours)
+        small = io.BytesIO()
+        reduced.save(small, format="PNG", optimize=True)
+    return small.getvalue()

@@ -262,3 +262,58 @@ async def test_circles_upgrade_keeps_mentoring_data_and_adds_empty_circle_tables
                 await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+async def test_scorecard_indexes_upgrade_a_populated_database_in_place(tmp_path: object) -> None:
+    """A database at the previous release's head (0009) with deliveries and learnings gets the scorecard's
+    indexes (0013) and keeps every row."""
+    from sqlalchemy import text
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', CURRENT_TIMESTAMP)",
+                "INSERT INTO members (id, tenant_id, platform_user_id, role, created_at) "
+                "VALUES (1, 1, 'U1', 'member', CURRENT_TIMESTAMP)",
+                "INSERT INTO learnings (id, tenant_id, member_id, text, language, created_at, private) "
+                "VALUES (1, 1, 1, 'Small batches', 'en', CURRENT_TIMESTAMP, false)",
+                "INSERT INTO conversation_rounds (id, kind, tenant_id, due_at, closes_at, state, summary, anonymous, "
+                "context, created_at) VALUES (1, 'nudge', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'closed', false, "
+                "false, '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO conversation_deliveries (id, idempotency_key, purpose, tenant_id, round_id, member_id, "
+                "due_at, state, not_before, attempts, created_at) VALUES (1, 'k1', 'invitation', 1, 1, 1, "
+                "CURRENT_TIMESTAMP, 'sent', CURRENT_TIMESTAMP, 1, CURRENT_TIMESTAMP)",
+            ):
+                await connection.execute(text(statement))
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            kept = [
+                (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                for table in ("learnings", "conversation_deliveries")
+            ]
+
+            def index_names(sync: Connection) -> set[str]:
+                found = inspect(sync)
+                return {
+                    index["name"] or ""
+                    for table in ("learnings", "conversation_deliveries")
+                    for index in found.get_indexes(table)
+                }
+
+            names = await connection.run_sync(index_names)
+        assert kept == [1, 1]
+        assert {"ix_learnings_member_created", "ix_conversation_deliveries_member_purpose_state"} <= names
+        if on_postgres():
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()

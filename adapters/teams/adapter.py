@@ -31,7 +31,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.teams.auth import DEFAULT_METADATA_URL, FETCH_TIMEOUT, SigningKeys, TokenValidator
-from adapters.teams.cards import render
+from adapters.teams.cards import INLINE_IMAGE_TYPES, image_activity, render
 from adapters.teams.delivery import Delivery, Pacer
 from adapters.teams.files import PendingFiles, consent_activity
 from adapters.teams.references import conversation_reference
@@ -258,8 +258,9 @@ class TeamsAdapter:
         await self._continue(self._reference(sent.conversation), logic)
 
     async def send_file(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
-        if file.media_type.startswith("image/"):
-            return await self._send_attachment(conversation, file)
+        # A picture (a chart) inline in an Adaptive Card, so it shows in the chat.
+        if file.media_type in INLINE_IMAGE_TYPES:
+            return await self._send_image(conversation, file)
         # Any other file (an export) in a 1:1 chat: offered on a consent card, uploaded to the member's OneDrive
         # once they accept (adapters/teams/files.py). Channels cannot take that card: there it stays inline.
         if conversation.kind is ConversationKind.DIRECT:
@@ -297,6 +298,13 @@ class TeamsAdapter:
         return await self._send_payload(
             conversation, {"type": "message", "text": file.title, "attachments": [attachment]}
         )
+
+    async def _send_image(self, conversation: ConversationRef, file: OutboundFile) -> SentRef:
+        """Images only (charts): an Adaptive Card with the picture as a data: URI, so it shows in the chat."""
+        payload = image_activity(file.title, file.media_type, file.content)
+        if payload is None:
+            raise DeliveryError(f"image {file.name!r} too large for an inline card", permanent=True)
+        return await self._send_payload(conversation, payload)
 
     async def open_direct(self, user: UserRef) -> ConversationRef:
         """Create (or get back: Teams answers with the existing one) the 1:1 chat of the bot and `user`."""

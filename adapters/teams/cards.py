@@ -7,6 +7,7 @@ Action.Submit messages and Action.Execute invokes translate back to the same neu
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 
@@ -192,6 +193,23 @@ def render(message: OutboundMessage) -> list[JsonObject]:
             }
         )
     return activities
+
+
+# Pictures Teams shows inline in a card; other files travel otherwise (see TeamsAdapter.send_file).
+INLINE_IMAGE_TYPES = ("image/png",)
+
+
+def image_activity(title: str, media_type: str, content: bytes) -> JsonObject | None:
+    """A picture (a chart) inline in an Adaptive Card: its title and an Image with a data: URI. None when the
+    card would be too large for Teams."""
+    data = base64.b64encode(content).decode()
+    body: list[JsonObject] = [
+        {"type": "TextBlock", "text": escape(title), "wrap": True, "weight": "Bolder"},
+        {"type": "Image", "url": f"data:{media_type};base64,{data}", "altText": escape(title), "size": "Stretch"},
+    ]
+    if _size(body) > MAX_CARD_BYTES:
+        return None
+    return {"type": "message", "summary": escape(title[:500]), "attachments": [card_attachment(card(body))]}
 
 
 def render_submission(

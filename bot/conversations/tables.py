@@ -96,6 +96,8 @@ class Delivery(Base):
         # The fair claim probes each tenant's due rows.
         Index("ix_conversation_deliveries_tenant_state_not_before", "tenant_id", "state", "not_before"),
         Index("ix_conversation_deliveries_sent_message", "conversation_id", "sent_message_id"),
+        # A team's invitations (the scorecard's participation): by recipient, not by scanning every sent one.
+        Index("ix_conversation_deliveries_member_purpose_state", "member_id", "purpose", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

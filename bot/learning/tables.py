@@ -17,6 +17,8 @@ class Learning(Base):
     __tablename__ = "learnings"
     __table_args__ = (
         Index("ix_learnings_tenant_created", "tenant_id", "created_at"),
+        # A team's learnings in a period (the scorecard): by author and time.
+        Index("ix_learnings_member_created", "member_id", "created_at"),
         # What makes an import idempotent: the same row imported again hits this and is skipped.
         Index("ix_learnings_tenant_content_key", "tenant_id", "content_key", unique=True),
     )

@@ -3,6 +3,7 @@ five-step kickstart for a leadership channel. Every step is a kind of the conver
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import prompts
@@ -11,14 +12,20 @@ from bot.core import LearnBot
 from bot.programmes import personal_data
 from bot.programmes.commands import ProgrammeCommands
 from bot.programmes.definitions import load_programmes
-from bot.programmes.kind import ProgrammeStepKind
+from bot.programmes.kind import Exhibit, ProgrammeStepKind
 
 
-def install(bot: LearnBot, engine: ConversationEngine) -> ProgrammeCommands:
-    """Programmes' one install step: texts, the programme files, the step kind and the commands."""
+def install(
+    bot: LearnBot, engine: ConversationEngine, exhibits: Mapping[str, Exhibit] | None = None
+) -> ProgrammeCommands:
+    """Programmes' one install step: texts, the programme files, the step kind and the commands. `exhibits` are
+    what steps may show (`shows = "scorecard"` in a programme file)."""
     bot.catalog.add_directory(Path(prompts.__file__).parent / "programmes" / "texts")
     programmes = load_programmes()
-    engine.install(ProgrammeStepKind(programmes))
+    missing = {step.shows for p in programmes.values() for step in p.steps if step.shows} - set(exhibits or {})
+    if missing:
+        raise ValueError(f"programme steps show {sorted(missing)}, which nothing installed")
+    engine.install(ProgrammeStepKind(programmes, exhibits))
     commands = ProgrammeCommands(engine, programmes)
     commands.register(bot)
     bot.personal_data.register(personal_data.CONTRACT)

@@ -21,6 +21,8 @@ class Step:
     day: int
     title: Mapping[str, str]
     questions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> language -> questions
+    # What the step shows beside its questions (`shows = "scorecard"`): an exhibit installed by another feature.
+    shows: str | None = None
 
     @property
     def offset_days(self) -> int:
@@ -60,7 +62,10 @@ def _step(raw: Mapping[str, object], name: str) -> Step:
     for role, by_language in questions.items():
         assert isinstance(by_language, Mapping)
         texts[role] = {str(language): tuple(map(str, asked)) for language, asked in by_language.items()}
-    return Step(day, {str(k): str(v) for k, v in title.items()}, texts)
+    shows = raw.get("shows")
+    if shows is not None and not isinstance(shows, str):
+        raise ValueError(f"programme {name!r} day {day}: shows names one exhibit")
+    return Step(day, {str(k): str(v) for k, v in title.items()}, texts, shows)
 
 
 def load_programmes(directory: Path = DIRECTORY) -> dict[str, Programme]:

@@ -3,7 +3,7 @@ buddy, or a channel) the step's questions, in the recipient's language, on the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -22,11 +22,14 @@ from bot.conversations.kinds import (
     answer_button,
 )
 from bot.conversations.rounds import SeriesPlan
-from bot.model import Buttons, Context, Form, Header, Input, OutboundMessage, Text
+from bot.model import Block, Buttons, Context, Form, Header, Input, OutboundMessage, Text
 from bot.programmes.definitions import MAX_QUESTIONS, Programme, Step
 from bot.programmes.tables import ProgrammeRun
 
 KIND = "programmes.step"
+# Something a step shows beside its questions, in the recipient's language (the kickstart's evaluation step: the
+# channel's scorecard). Installed by the feature that owns it, named by the programme file.
+Exhibit = Callable[[AsyncSession, Translator, RoundView], Awaitable[tuple[Block, ...]]]
 WINDOW = timedelta(days=3)
 FIELDS = tuple(f"q{number}" for number in range(1, MAX_QUESTIONS + 1))
 
@@ -57,8 +60,9 @@ class ProgrammeStepKind:
     accepts_late = True
     reply_field: str | None = "q1"
 
-    def __init__(self, programmes: Mapping[str, Programme]) -> None:
+    def __init__(self, programmes: Mapping[str, Programme], exhibits: Mapping[str, Exhibit] | None = None) -> None:
         self._programmes = programmes
+        self._exhibits = dict(exhibits or {})
 
     def _step(self, round: RoundView) -> tuple[Step, str] | None:
         programme = self._programmes.get(str(round.settings.get("programme")))
@@ -76,10 +80,13 @@ class ProgrammeStepKind:
         step, role = found
         title = step.title_in(t.language)
         questions = "\n".join(f"• {question}" for question in step.questions_in(role, t.language))
+        exhibit = self._exhibits.get(step.shows) if step.shows else None
+        shown = await exhibit(session, t, round) if exhibit is not None else ()
 
         def message(delivery_id: int) -> OutboundMessage:
             blocks = (
                 Header(title),
+                *shown,
                 Text(questions),
                 Buttons((answer_button(t("programmes.answer"), delivery_id),)),
                 Context(t("programmes.reply_hint")),
