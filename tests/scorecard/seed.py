@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.circles.tables import Circle, CircleGroup, CircleGroupMember, CircleMeeting
 from bot.conversations.tables import Delivery, Response, Round, Series
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.goals.tables import LearningGoal
@@ -19,7 +20,22 @@ from bot.mentoring.tables import MentorMeeting, MentorPair
 from bot.retros.tables import Retro, RetroAction
 
 DAYS = 200
-ORDER = (Learning, Series, Round, Delivery, Response, Retro, RetroAction, MentorPair, MentorMeeting, LearningGoal)
+ORDER = (
+    Learning,
+    Series,
+    Round,
+    Delivery,
+    Response,
+    Retro,
+    RetroAction,
+    MentorPair,
+    MentorMeeting,
+    Circle,
+    CircleGroup,
+    CircleGroupMember,
+    CircleMeeting,
+    LearningGoal,
+)
 
 
 @dataclass
@@ -249,6 +265,33 @@ async def seed(session: AsyncSession, tenant_id: int, room_id: int, boss_id: int
                     met=rng.choice([True, True, False, None]),
                 )
             )
+    # A learning circle in the room: trios drawn every two weeks, each meeting held or not.
+    circle = Circle(
+        id=next(ids),
+        tenant_id=tenant_id,
+        conversation_id=world.room_id,
+        every_weeks=2,
+        size=3,
+        state="active",
+        created_at=now - timedelta(days=DAYS),
+    )
+    put(circle)
+    for week in range(0, DAYS // 7, 2):
+        # Everyone in the room, shuffled into three trios (the room's nine are the circle).
+        drawn = rng.sample([boss_id, *others[:8]], 9)
+        for trio in (drawn[:3], drawn[3:6], drawn[6:]):
+            group = CircleGroup(id=next(ids), circle_id=circle.id, drawn_at=now - timedelta(weeks=week, days=1))
+            put(group)
+            for member in trio:
+                put(CircleGroupMember(group_id=group.id, member_id=member))
+            put(
+                CircleMeeting(
+                    circle_id=circle.id,
+                    group_id=group.id,
+                    due_at=now - timedelta(weeks=week, hours=rng.randrange(48)),
+                    met=rng.choice([True, False, None]),
+                )
+            )
     for _ in range(60):
         created = _moment(rng, now)
         done = created + timedelta(days=rng.randrange(60)) if rng.random() < 0.6 else None
@@ -369,6 +412,16 @@ async def expected(
     }
     meetings = [m for m in await _all(session, MentorMeeting) if m.pair_id in pairs and during(m.due_at)]
     figures["mentor_meetings"] = _share(sum(1 for m in meetings if m.met is True), len(meetings))
+    tenant_circles = {c.id for c in await _all(session, Circle) if c.tenant_id == tenant_id}
+    group_members = await _all(session, CircleGroupMember)
+    circle_meetings = [
+        m
+        for m in await _all(session, CircleMeeting)
+        if m.circle_id in tenant_circles
+        and during(m.due_at)
+        and any(g.group_id == m.group_id and g.member_id in team for g in group_members)
+    ]
+    figures["circle_meetings"] = _share(sum(1 for m in circle_meetings if m.met is True), len(circle_meetings))
     goals = [g for g in await _all(session, LearningGoal) if g.member_id in team and during(g.done_at)]
     figures["goals_done"] = Expected(float(len(goals)), None)
     return figures
