@@ -123,6 +123,21 @@ def reviewed_value(invitation_id: int) -> str:
     return f"{invitation_id}:{REVIEWED}"
 
 
+class QuietClose:
+    """The optional parts of a kind for one that posts no summary and does nothing at close: a kind inherits it
+    and declares only what it says."""
+
+    async def summary(
+        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
+    ) -> OutboundMessage | None:
+        return None
+
+    async def closed(
+        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
+    ) -> None:
+        return None
+
+
 def answer_button(label: str, invitation_id: int) -> Button:
     """The button that opens the kind's form for this invitation."""
     return Button(label, ANSWER_ACTION, str(invitation_id), style="primary")

@@ -4,7 +4,7 @@ post, and whose one invitation is the digest itself, worded in the channel's lan
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Translator
 from bot.charts import Chart, Series, render_png
-from bot.conversations.kinds import Closing, FieldSpec, Invitation, ResponseView, RoundView
+from bot.conversations.kinds import FieldSpec, Invitation, QuietClose, RoundView
 from bot.db.models import Tenant
 from bot.digest.content import Digest, Figure, digest_for
 from bot.kudos.commands import learning_button
@@ -92,7 +92,7 @@ def render(t: Translator, digest: Digest, zone: ZoneInfo) -> OutboundMessage:
     return OutboundMessage(text=title, blocks=tuple(blocks), files=(chart,))
 
 
-class DigestKind:
+class DigestKind(QuietClose):
     name = KIND
     fields: tuple[FieldSpec, ...] = ()
     accepts_late = False
@@ -123,13 +123,3 @@ class DigestKind:
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
         return OutboundMessage.plain(t("digest.ok"), private=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None

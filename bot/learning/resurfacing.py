@@ -17,10 +17,9 @@ from bot.catalog import Translator
 from bot.conversations.engine import ConversationEngine
 from bot.conversations.kinds import (
     CHOOSE_ACTION,
-    Closing,
     FieldSpec,
     Invitation,
-    ResponseView,
+    QuietClose,
     RoundView,
     choice_button,
 )
@@ -98,7 +97,7 @@ async def applied_ids(
     return applied
 
 
-class ResurfaceKind:
+class ResurfaceKind(QuietClose):
     name = KIND
     fields: tuple[FieldSpec, ...] = (FieldSpec("outcome", "choice", OUTCOMES),)
     accepts_late = True
@@ -143,16 +142,6 @@ class ResurfaceKind:
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
         text = t(f"nudges.resurface_{answers.get('outcome', 'yes')}")
         return OutboundMessage(text=text, blocks=(Text(text),), private=True, replace_source=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None
 
 
 class Resurfacing:

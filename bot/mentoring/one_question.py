@@ -7,20 +7,20 @@ kind protocol (bot/conversations/kinds.py) with empty answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog import Translator
-from bot.conversations.kinds import Closing, FieldSpec, Invitation, ResponseView, RoundView
+from bot.conversations.kinds import FieldSpec, Invitation, QuietClose, RoundView
 from bot.model import Form, OutboundMessage
 
 # The form's action: a one-question kind shows no Answer button, so this only answers a forged press.
 NO_FORM_ACTION = "conversation.no_form"
 
 
-class OneQuestionKind:
+class OneQuestionKind(QuietClose):
     """Subclasses set `name` and the catalog keys, and word `invitation`; `closed` may react to the close."""
 
     name: str
@@ -45,13 +45,3 @@ class OneQuestionKind:
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
         return OutboundMessage.plain(t(self.saved_key), private=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None

@@ -18,6 +18,7 @@ from bot.conversations.kinds import (
     Closing,
     FieldSpec,
     Invitation,
+    QuietClose,
     ResponseView,
     RoundView,
     Window,
@@ -212,7 +213,7 @@ def withheld_plan(round: RoundView, starter_id: int, k: int, now: datetime) -> R
     )
 
 
-class WithheldKind:
+class WithheldKind(QuietClose):
     """Tells the starter of an anonymous retro, in a DM, that too few answered for its summary to be shown. The
     note gives no count: a figure about fewer than K people is exactly what it withholds."""
 
@@ -239,16 +240,6 @@ class WithheldKind:
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
         raise UsageError("errors.unknown_action")
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None
 
 
 class VoteKind:
@@ -322,7 +313,7 @@ class VoteKind:
         await self._finish(session, retro, closing.now, str(round.context.get("language", "en")))
 
 
-class ActionKind:
+class ActionKind(QuietClose):
     """An action item's owner is told by DM, nudged before the due date, and marks it done from the DM."""
 
     name = ACTION
@@ -355,13 +346,3 @@ class ActionKind:
 
     def saved(self, t: Translator, round: RoundView, answers: Mapping[str, Any], *, late: bool) -> OutboundMessage:
         return OutboundMessage.plain(t("retros.action_done"), private=True)
-
-    async def summary(
-        self, session: AsyncSession, t: Translator, round: RoundView, responses: Sequence[ResponseView], asked: int
-    ) -> OutboundMessage | None:
-        return None
-
-    async def closed(
-        self, session: AsyncSession, round: RoundView, responses: Sequence[ResponseView], closing: Closing
-    ) -> None:
-        return None
