@@ -231,9 +231,6 @@ class Dispatcher:
 
     async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
-        # The first claims are small and grow: the first sends go out while the next claims are built, instead of
-        # every sender waiting for a whole batch (a round opened on demand has all its invitations due at once).
-        size = min(batch_size, 2 * self._config.concurrency)
         while True:
             if self._winding_down:
                 flow.claims_done = True
@@ -241,8 +238,7 @@ class Dispatcher:
                 return
             # Planning may commit while a claim runs (on PostgreSQL the claim may not see it): claim once more after.
             planned = planning is None or planning.done
-            batch = await self.claim(size)
-            size = min(batch_size, 2 * size)
+            batch = await self.claim(batch_size)
             if not batch and not planned:
                 if planning is not None and not planning.done:
                     await planning.wait()  # more deliveries are being written
