@@ -1,7 +1,7 @@
 """The acceptance of export me and forget me over every feature at once, in the terminal as a member would use
 it: Zelda logs learnings (one private), sets a goal, opts out of mentor suggestions, adds a personal nudge and
-answers it, answers a retro and owns its action item, is in a mentor pair and answers its check-in, and is a new
-hire's buddy. Her export holds every row that the schema walk finds naming her; after forget me no table holds
+answers it, answers a retro and owns its action item, is in a mentor pair and answers its check-in, is a new
+hire's buddy, joins a learning circle (and does not want to meet Eve), and gives and gets kudos. Her export holds every row that the schema walk finds naming her; after forget me no table holds
 her id, platform id or name, and the team's counts stay."""
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ async def zelda_uses_everything(app: App, clock: ManualClock) -> Session:
         ":as Anna",
         "mentor pair @Zelda @Bo weekly goal Learn the deploy pipeline",
         "onboard @Cy buddy @Zelda starts 2026-12-23",
+        "circle start every 2 weeks size 2",
+        "kudos @Zelda for the canary idea",
+        ":as Zelda",
+        "circle join",
+        "circle avoid @Eve",
+        "kudos @Bo for the pairing",
+        ":as Anna",
         "retro start for 1h title Q3",
         s.at(timedelta(0)),
         ":as Zelda",
@@ -162,6 +169,9 @@ async def test_export_then_forget_over_every_feature(app: App, clock: ManualCloc
         "conversation_responses",
         "conversation_members",
         "conversations",
+        "kudos",
+        "circle_members",
+        "circle_avoids",
     }, named
     # No JSON anywhere names a member where no contract declared it.
     declared, whole = app.bot.personal_data.json_members(), app.bot.personal_data.covered()
@@ -188,6 +198,8 @@ async def test_export_then_forget_over_every_feature(app: App, clock: ManualCloc
         "Pairing helped",
         "Asking early saves a day",
         "The deploy pipeline",
+        "the canary idea",
+        "the pairing",
     ):
         assert words in text, words
     assert "Good focus time" not in text and "Feature flags" not in text  # Bo's retro answer is his
