@@ -1,8 +1,9 @@
 """The acceptance of export me and forget me over every feature at once, in the terminal as a member would use
 it: Zelda logs learnings (one private), sets a goal, opts out of mentor suggestions, adds a personal nudge and
 answers it, answers a retro and owns its action item, is in a mentor pair and answers its check-in, is a new
-hire's buddy, joins a learning circle (and does not want to meet Eve), and gives and gets kudos. Her export holds every row that the schema walk finds naming her; after forget me no table holds
-her id, platform id or name, and the team's counts stay."""
+hire's buddy, joins a learning circle (and does not want to meet Eve), and gives and gets kudos. Her export holds
+every row that the schema walk finds naming her; after forget me no table holds her id, platform id or name, and
+the team's counts stay."""
 
 from __future__ import annotations
 
