@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.app import App
 from adapters.teams.cards import render as teams_render
 from bot.clock import ManualClock
-from bot.conversations.tables import Delivery, Response, Round, Series
+from bot.conversations.tables import Delivery, Response, Round
 from bot.db.models import Conversation, Member
 from bot.digest.kind import KIND
 from bot.kudos.commands import LEARNING_ACTION
@@ -20,7 +20,7 @@ from bot.learning.tables import Learning
 from bot.model import Buttons, OutboundMessage
 from bot.retros.outcome import summary_message
 from bot.retros.tables import Retro, RetroItem
-from tests.kudos.support import ROOM, TEAM, command, team_in_room
+from tests.kudos.support import ROOM, TEAM, command, team_in_room, used_it
 from tests.support import RecordingAdapter, all_text, press
 from tests.teams.test_cards import _validate
 
@@ -96,39 +96,7 @@ async def applied_and_streaks(app: App, now: datetime) -> None:
         learnings = {learning.member_id: learning for learning in await session.scalars(shared)}
         for name in ("Anna", "Bo", "Cy", "Dan", "Eva", "Finn"):
             member = members[name]
-            series = Series(
-                kind="resurface",
-                tenant_id=member.tenant_id,
-                owner_member_id=member.id,
-                subject=f"learning:{learnings[member.id].id}",
-                audience="member",
-                audience_member_ids=[member.id],
-                window_seconds=3600,
-                created_at=now,
-            )
-            session.add(series)
-            await session.flush()
-            asked = Round(
-                kind="resurface",
-                series_id=series.id,
-                tenant_id=member.tenant_id,
-                due_at=now,
-                closes_at=now,
-                state="closed",
-                created_at=now,
-            )
-            session.add(asked)
-            await session.flush()
-            session.add(
-                Response(
-                    round_id=asked.id,
-                    respondent=f"m{member.id}",
-                    member_id=member.id,
-                    answers={"outcome": "yes"},
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            await used_it(session, member, learnings[member.id], now, now)
             # Four answered prompts before this week, and one in it (Finn: only the one in it).
             for days in (-30, -20, -12, -9, -1) if name != "Finn" else (-1,):
                 due = now + timedelta(days=days)

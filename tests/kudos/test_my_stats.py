@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from adapters.app import App
 from bot.clock import ManualClock
-from bot.conversations.tables import Delivery, Response, Round, Series
+from bot.conversations.tables import Delivery, Response, Round
 from bot.db.models import Member
 from bot.goals.tables import LearningGoal
 from bot.kudos.tables import Kudos
 from bot.learning.tables import Learning
 from bot.model import Fields, OutboundMessage
 from bot.retros.tables import RetroAction
-from tests.kudos.support import command, team_in_room
+from tests.kudos.support import command, team_in_room, used_it
 
 DAY = timedelta(days=1)
 
@@ -104,39 +104,7 @@ async def seed(app: App, clock: ManualClock) -> int:
         # Bo said yes to "did you use it?" for his first learning.
         first = await session.scalar(select(Learning).where(Learning.member_id == bo.id).order_by(Learning.id))
         assert first is not None
-        series = Series(
-            kind="resurface",
-            tenant_id=bo.tenant_id,
-            owner_member_id=bo.id,
-            subject=f"learning:{first.id}",
-            audience="member",
-            audience_member_ids=[bo.id],
-            window_seconds=3600,
-            created_at=now,
-        )
-        session.add(series)
-        await session.flush()
-        asked = Round(
-            kind="resurface",
-            series_id=series.id,
-            tenant_id=bo.tenant_id,
-            due_at=now - DAY,
-            closes_at=now,
-            state="closed",
-            created_at=now - DAY,
-        )
-        session.add(asked)
-        await session.flush()
-        session.add(
-            Response(
-                round_id=asked.id,
-                respondent=f"m{bo.id}",
-                member_id=bo.id,
-                answers={"outcome": "yes"},
-                created_at=now - DAY,
-                updated_at=now - DAY,
-            )
-        )
+        await used_it(session, bo, first, now - DAY, now)
         await session.commit()
         return bo.id
 
