@@ -4,10 +4,10 @@ and the groups recorded with their announcement and their check-in scheduled as 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.circles.matching import Candidate, History, Match, match_round
@@ -15,8 +15,10 @@ from bot.circles.tables import Circle, CircleAvoid, CircleGroup, CircleGroupMemb
 from bot.conversations.audiences import Audience
 from bot.conversations.kinds import Closing, Window
 from bot.conversations.rounds import RoundPlan, SeriesPlan
-from bot.db.models import Member, Tenant
+from bot.conversations.tables import Series
+from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.learning.tables import Learning, LearningTag
+from bot.model import ConversationKind
 from bot.people.availability import Recipient, away_reason
 from bot.people.tables import MemberSettings
 
@@ -24,6 +26,9 @@ DRAW_KIND = "circles.draw"
 MATCH_KIND = "circles.match"
 CHECKIN_KIND = "circles.checkin"
 DRAW_TIME = "09:00"
+# Announcements and check-ins reach each member at these times of their own working day.
+ANNOUNCE_TIME = DRAW_TIME
+CHECKIN_TIME = "10:00"
 # A circle's rounds are planned two years ahead; `circle start` again continues one beyond that.
 PLANNED_DAYS = 2 * 366
 TOPIC_DAYS = 180  # learnings this recent say what someone is into
@@ -33,6 +38,7 @@ CHECKIN_WINDOW = timedelta(days=2)
 # The check-in comes this long before the next round is drawn, so it closes in time.
 CHECKIN_BEFORE_NEXT = timedelta(days=4)
 MIN_CHECKIN_AFTER = timedelta(days=3)
+TEAM_PLACES = (ConversationKind.CHANNEL.value, ConversationKind.GROUP.value)
 
 
 def series_plan(circle: Circle, start: datetime) -> SeriesPlan:
@@ -65,6 +71,13 @@ def checkin_due(drawn_at: datetime, every_weeks: int) -> datetime:
     return next_weekday(drawn_at + max(timedelta(weeks=every_weeks) - CHECKIN_BEFORE_NEXT, MIN_CHECKIN_AFTER))
 
 
+def day_start(instant: datetime, zone: str) -> datetime:
+    """Midnight of `instant`'s date in `zone`: a round due then with a local time asks everybody on that date as
+    the team sees it, each at their own hour (already past in a zone far east: at once)."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return datetime.combine(local.date(), time(0), local.tzinfo).astimezone(UTC)
+
+
 async def candidates(session: AsyncSession, circle: Circle, now: datetime) -> list[Candidate]:
     tenant = await session.get_one(Tenant, circle.tenant_id)
     rows = (
@@ -90,6 +103,7 @@ async def candidates(session: AsyncSession, circle: Circle, now: datetime) -> li
     )
     for member_id, tag in found:
         topics.setdefault(member_id, set()).add(tag.casefold())
+    teams = await home_teams(session, circle, ids)
     avoid: dict[int, set[int]] = {}
     for member_id, avoided in await session.execute(
         select(CircleAvoid.member_id, CircleAvoid.avoided_member_id).where(CircleAvoid.member_id.in_(ids))
@@ -103,6 +117,7 @@ async def candidates(session: AsyncSession, circle: Circle, now: datetime) -> li
         people.append(
             Candidate(
                 member_id=member_id,
+                team=teams.get(member_id),
                 utc_offset_hours=offset.total_seconds() / 3600 if offset else 0.0,
                 topics=frozenset(topics.get(member_id, ())),
                 paused=away == "paused",
@@ -111,6 +126,44 @@ async def candidates(session: AsyncSession, circle: Circle, now: datetime) -> li
             )
         )
     return people
+
+
+async def home_teams(session: AsyncSession, circle: Circle, member_ids: list[int]) -> dict[int, str]:
+    """Each member's team, for the cross-team reward: of the other channels they are in where learnbot runs
+    something for a team (nudges, retros, a digest), the smallest (the most specific: "#payments" before
+    "#engineering"). Channels everybody is in ("#general") hold no such series and do not count."""
+    team_channels = (
+        select(Conversation.id)
+        .where(
+            Conversation.tenant_id == circle.tenant_id,
+            Conversation.kind.in_(TEAM_PLACES),
+            Conversation.id != circle.conversation_id,
+            exists().where(Series.conversation_id == Conversation.id, Series.kind.not_like("circles.%")),
+        )
+        .scalar_subquery()
+    )
+    sizes = dict(
+        (
+            await session.execute(
+                select(ConversationMember.conversation_id, func.count())
+                .where(ConversationMember.conversation_id.in_(team_channels))
+                .group_by(ConversationMember.conversation_id)
+            )
+        ).all()
+    )
+    if not sizes:
+        return {}
+    found = await session.execute(
+        select(ConversationMember.member_id, Conversation.id, Conversation.name, Conversation.platform_conversation_id)
+        .join(Conversation, Conversation.id == ConversationMember.conversation_id)
+        .where(ConversationMember.member_id.in_(member_ids), Conversation.id.in_(list(sizes)))
+    )
+    best: dict[int, tuple[int, str, str]] = {}
+    for member_id, conversation_id, name, platform_id in found:
+        choice = (sizes[conversation_id], name or platform_id, f"#{name or platform_id}")
+        if member_id not in best or choice < best[member_id]:
+            best[member_id] = choice
+    return {member_id: label for member_id, (_, _, label) in best.items()}
 
 
 async def history(session: AsyncSession, circle_id: int, now: datetime) -> History:
@@ -134,6 +187,7 @@ async def draw(session: AsyncSession, circle: Circle, round_id: int, closing: Cl
     if await session.scalar(select(CircleGroup.id).where(CircleGroup.round_id == round_id).limit(1)) is not None:
         return []  # drawn already (a retried close)
     now = closing.now
+    zone = (await session.get_one(Tenant, circle.tenant_id)).timezone
     matches = match_round(
         await candidates(session, circle, now), await history(session, circle.id, now), now, size=circle.size
     )
@@ -150,17 +204,27 @@ async def draw(session: AsyncSession, circle: Circle, round_id: int, closing: Cl
         audience = Audience.listed(match.member_ids)
         context = {"circle_id": circle.id, "group_id": group.id}
         await closing.schedule(
-            RoundPlan(MATCH_KIND, circle.tenant_id, audience, now, Window(ANNOUNCE_WINDOW), context=context)
+            RoundPlan(
+                MATCH_KIND,
+                circle.tenant_id,
+                audience,
+                day_start(now, zone),
+                Window(ANNOUNCE_WINDOW),
+                include_weekends=False,
+                context=context,
+                local_time=ANNOUNCE_TIME,
+            )
         )
         await closing.schedule(
             RoundPlan(
                 CHECKIN_KIND,
                 circle.tenant_id,
                 audience,
-                checkin_due(now, circle.every_weeks),
+                day_start(checkin_due(now, circle.every_weeks), zone),
                 Window(CHECKIN_WINDOW),
                 include_weekends=False,
                 context=context,
+                local_time=CHECKIN_TIME,
             )
         )
     await session.flush()

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalog import Translator
 from bot.circles.draw import (
     CHECKIN_KIND,
+    CHECKIN_TIME,
     CHECKIN_WINDOW,
     DRAW_KIND,
     MATCH_KIND,
     checkin_due,
     draw,
     group_members,
-    next_weekday,
 )
 from bot.circles.tables import Circle, CircleGroup, CircleMeeting
 from bot.conversations.audiences import Audience
@@ -43,7 +43,8 @@ from bot.mentoring.one_question import OneQuestionKind
 from bot.mentoring.people import names_of
 from bot.model import Buttons, Form, Header, Input, Option, OutboundMessage, Text
 
-FOLLOW_UP_AFTER = timedelta(days=1)
+# Then the recipient's next check-in time: the next working morning where they are.
+FOLLOW_UP_AFTER = timedelta(hours=12)
 
 
 def circle_id(round: RoundView) -> int:
@@ -203,10 +204,11 @@ class CheckInKind:
                 CHECKIN_KIND,
                 round.tenant_id,
                 Audience.listed(tuple(members)),
-                next_weekday(closing.now + FOLLOW_UP_AFTER),
+                closing.now + FOLLOW_UP_AFTER,
                 Window(CHECKIN_WINDOW),
                 include_weekends=False,
                 purpose="follow_up",
                 context={**round.context, "follow_up": True},
+                local_time=CHECKIN_TIME,
             )
         )

@@ -18,6 +18,7 @@ from bot.conversations.audiences import Audience, Target, resolve
 from bot.conversations.kinds import Window
 from bot.conversations.locking import insert_ignore_many
 from bot.conversations.tables import Delivery, Round
+from bot.conversations.timing import next_local
 from bot.db.models import Tenant
 from bot.people.availability import skip_reason
 
@@ -37,6 +38,9 @@ class RoundPlan:
     include_weekends: bool = True
     purpose: str = "invitation"
     context: dict[str, Any] = field(default_factory=dict)
+    # "HH:MM": each recipient is asked at this time of their own day, the first at or after `due_at` (on a working
+    # day where they are unless `include_weekends`); the round stays open until the last of them has had `window`.
+    local_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,32 +164,46 @@ def delivery_rows(
 
 
 async def open_round(session: AsyncSession, plan: RoundPlan) -> Round:
-    """Write the round and its invitations (sent from `plan.due_at` by the dispatcher). The caller commits."""
+    """Write the round and its invitations (sent from `plan.due_at`, or each recipient's `plan.local_time`, by the
+    dispatcher). The caller commits."""
     tenant = await session.get_one(Tenant, plan.tenant_id)
+    targets = await resolve(session, plan.audience, tenant)
+    asked_at: dict[datetime, list[Target]] = {}
+    for target in targets:
+        instant = plan.due_at
+        if plan.local_time is not None:
+            instant = next_local(target.recipient, plan.due_at, plan.local_time, working_days=not plan.include_weekends)
+        asked_at.setdefault(instant, []).append(target)
+    first, last = (min(asked_at), max(asked_at)) if asked_at else (plan.due_at, plan.due_at)
     values = round_values(
         kind=plan.kind,
         tenant_id=plan.tenant_id,
         series_id=None,
         conversation_id=plan.conversation_id or plan.audience.conversation_id,
-        due=plan.due_at,
+        due=first,
         window=plan.window,
         state="open",
         summary=plan.summary,
         anonymous=plan.anonymous,
         context=plan.context,
     )
+    values["closes_at"] = last + plan.window.length
+    values["remind_at"] = plan.window.remind_at(last)
     round = Round(**values)
     session.add(round)
     await session.flush()
-    targets = await resolve(session, plan.audience, tenant)
-    rows = delivery_rows(
-        round.id,
-        plan.tenant_id,
-        plan.audience.conversation_id,
-        plan.due_at,
-        targets,
-        include_weekends=plan.include_weekends,
-        purpose=plan.purpose,
-    )
+    rows = [
+        row
+        for instant, group in asked_at.items()
+        for row in delivery_rows(
+            round.id,
+            plan.tenant_id,
+            plan.audience.conversation_id,
+            instant,
+            group,
+            include_weekends=plan.include_weekends,
+            purpose=plan.purpose,
+        )
+    ]
     await insert_ignore_many(session, Delivery, rows, ["idempotency_key"])
     return round

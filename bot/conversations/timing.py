@@ -96,3 +96,17 @@ class Timing:
                         break
                     day += timedelta(days=1)
             yield datetime.combine(day, time(hour, minute), zone).astimezone(UTC)
+
+
+def next_local(recipient: Recipient, after: datetime, local_time: str, *, working_days: bool) -> datetime:
+    """The first `local_time` ("HH:MM") of the recipient's day at or after `after`; with `working_days`, on a
+    weekday that is no public holiday where they are."""
+    zone = ZoneInfo(recipient.zone)
+    hour, minute = (int(part) for part in local_time.split(":"))
+    day = after.astimezone(zone).date()
+    for _ in range(_MAX_SHIFT_DAYS):
+        instant = datetime.combine(day, time(hour, minute), zone).astimezone(UTC)
+        if instant >= after and (not working_days or is_working_day(recipient, day)):
+            break
+        day += timedelta(days=1)
+    return instant

@@ -37,7 +37,8 @@ KIND = "mentoring.checkin"
 TO_LOG_ACTION = "mentoring.to_log"
 CHECKIN_TIME = "10:00"
 WINDOW = timedelta(days=2)
-FOLLOW_UP_AFTER = timedelta(days=1)
+# Then the recipient's next check-in time: the next working morning where they are.
+FOLLOW_UP_AFTER = timedelta(hours=12)
 # Rounds of one series this close together are one check-in asked in several time zones.
 _SAME_CHECK_IN = timedelta(days=1)
 FOLLOW_UP_WINDOW = timedelta(days=2)
@@ -162,21 +163,15 @@ class CheckInKind:
                 kind=KIND,
                 tenant_id=round.tenant_id,
                 audience=Audience.pair(pair.mentor_member_id, pair.mentee_member_id),
-                due_at=next_weekday(closing.now + FOLLOW_UP_AFTER),
+                due_at=closing.now + FOLLOW_UP_AFTER,
                 window=Window(FOLLOW_UP_WINDOW),
                 conversation_id=round.conversation_id,
                 include_weekends=False,
                 purpose="follow_up",
                 context={"follow_up": True, "pair_id": pair.id},
+                local_time=CHECKIN_TIME,
             )
         )
-
-
-def next_weekday(instant: datetime) -> datetime:
-    """`instant`, or the same time on the Monday after, so a follow-up never falls on a weekend."""
-    while instant.weekday() >= 5:
-        instant += timedelta(days=1)
-    return instant
 
 
 async def cycle_rounds(session: AsyncSession, round_id: int) -> list[Round]:

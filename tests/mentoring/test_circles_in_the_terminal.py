@@ -91,14 +91,15 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
         term.at(utc(24, 7, 59), "before_draw"),
         term.at(utc(24, 8), "draw"),  # 09:00 in Copenhagen, a Tuesday
         term.at(utc(24, 8, 1), "drawn"),
-        term.at(utc(4, 8, 0, month=12), "checkin"),  # ten days after the draw, before the next one
+        term.at(utc(4, 8, 59, month=12), "before_checkin"),
+        term.at(utc(4, 9, 0, month=12), "checkin"),  # ten days after the draw at 10:00 in Copenhagen
         ":as Bo",
         choose(term, "dm-bo", ":met:yes"),
-        term.at(utc(6, 8, 1, month=12), "checkin_closed"),
-        term.at(utc(7, 8, 2, month=12), "follow_up"),  # Monday: one gentle follow-up for the other group
+        term.at(utc(6, 9, 1, month=12), "checkin_closed"),
+        term.at(utc(7, 9, 0, month=12), "follow_up"),  # Monday 10:00: one gentle follow-up for the other group
         term.at(utc(8, 8, 0, month=12), "second_draw"),
         term.at(utc(8, 8, 1, month=12), "second_drawn"),
-        term.at(utc(9, 8, 3, month=12), "follow_up_closed"),
+        term.at(utc(9, 9, 1, month=12), "follow_up_closed"),
         term.at(utc(14, 8, 0, month=12), "after"),
         ":as Anna",
         term.mark("report"),
@@ -124,13 +125,14 @@ async def test_a_circle_matches_announces_checks_in_and_follows_up_once(app: App
     assert "#1: #T, every 2 weeks, groups of 2, 5 joined · you are in" in flat(term.between("list", "before_draw"))
 
     assert term.sent_between("before_draw", "draw") == []
-    drawn = term.sent_between("draw", "checkin")
+    drawn = term.sent_between("draw", "before_checkin")
     assert ("team-room", "Learning circle #1: this round's groups are drawn.") in [
         (where, text.split(" Check")[0]) for where, text in drawn
     ]
     announced = sorted(where for where, text in drawn if text == "Your learning circle group (#T)")
     assert announced == ["dm-anna", "dm-bo", "dm-carl", "dm-dan"]  # Eva is paused
-    assert "You have not been matched before." in flat(term.between("draw", "checkin"))
+    assert "You have not been matched before." in flat(term.between("draw", "before_checkin"))
+    assert not any("meet?" in text for _, text in term.sent_between("before_checkin", "checkin"))
 
     rounds = await _groups(app)
     first, second = list(rounds.values())

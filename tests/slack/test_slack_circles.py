@@ -50,7 +50,7 @@ async def test_a_learning_circle_over_slack(slack: SlackRig, clock: ManualClock)
     assert len(announced) == 4 and announced <= first_tick | second_tick and "C111" not in announced
 
     before = len(posted)
-    clock.set(utc(4, 8, month=12))
+    clock.set(utc(4, 9, month=12))  # 10:00 in Copenhagen
     await slack.app.conversations.tick()
     checkins = [call for call in slack.api.of("chat.postMessage")[before:] if "meet?" in call["text"]]
     assert len(checkins) == 4
@@ -63,7 +63,7 @@ async def test_a_learning_circle_over_slack(slack: SlackRig, clock: ManualClock)
     async with slack.app.sessions() as session:
         assert list(await session.scalars(select(Response.answers))) == [{"met": "yes"}]
 
-    clock.set(utc(6, 8, 1, month=12))
+    clock.set(utc(6, 9, 1, month=12))
     await slack.app.conversations.tick()
     async with slack.app.sessions() as session:
         meetings = sorted(

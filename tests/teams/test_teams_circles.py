@@ -42,7 +42,7 @@ async def test_a_learning_circle_over_teams(rig: Rig) -> None:
     assert "You have not been matched before." in str(sends)
 
     before = len(rig.connector.sends)
-    clock.set(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))  # ten days later, before the next round
+    clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))  # ten days later at 10:00, before the next round
     await rig.app.conversations.tick()
     checkins = [send for send in rig.connector.sends[before:] if "meet?" in str(send.body)]
     assert len(checkins) == 3
@@ -57,7 +57,7 @@ async def test_a_learning_circle_over_teams(rig: Rig) -> None:
         assert (await session.scalars(select(Response.answers))).all() == [{"met": "yes"}]
         assert len((await session.scalars(select(CircleGroupMember))).all()) == 3
 
-    clock.set(datetime(2026, 12, 6, 8, 1, tzinfo=UTC))
+    clock.set(datetime(2026, 12, 6, 9, 1, tzinfo=UTC))
     await rig.app.conversations.tick()
     async with rig.app.sessions() as session:
         [meeting] = (await session.scalars(select(CircleMeeting))).all()
