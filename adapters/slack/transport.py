@@ -69,19 +69,35 @@ class SlackAdapter:
         self._api_url = api_url
         self._proactive: dict[str, AsyncWebClient] = {}
         self._replying: dict[str, AsyncWebClient] = {}
+        # One HTTP session for every client: its connections to Slack are kept alive between calls (a client
+        # without one opens a connection, with a TLS handshake, per call).
+        self._http: aiohttp.ClientSession | None = None
 
     async def stop(self) -> None:
-        """Nothing to close: the Web API clients hold no connection between calls."""
+        """Close the kept-alive connections."""
+        self._proactive.clear()
+        self._replying.clear()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession()
+            self._proactive.clear()  # their session is gone
+            self._replying.clear()
+        return self._http
 
     async def client(self, team_id: str, *, wait_on_rate_limit: bool) -> AsyncWebClient:
         token = await self._tokens.bot_token(team_id)
+        session = self._session()
         cache = self._replying if wait_on_rate_limit else self._proactive
         client = cache.get(token)
         if client is None:
             handlers: list[Any] = [AsyncConnectionErrorRetryHandler()]
             if wait_on_rate_limit:
                 handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-            client = AsyncWebClient(token=token, base_url=self._api_url, retry_handlers=handlers)
+            client = AsyncWebClient(token=token, base_url=self._api_url, session=session, retry_handlers=handlers)
             if len(cache) > 1000:  # rotated tokens must not pile up
                 cache.clear()
             cache[token] = client
@@ -133,7 +149,7 @@ class SlackAdapter:
         if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")) or not file_id:
             raise DeliveryError("files.getUploadURLExternal: no upload URL", permanent=True)
         try:
-            async with aiohttp.ClientSession() as http, http.post(upload_url, data=file.content) as response:
+            async with self._session().post(upload_url, data=file.content) as response:
                 if response.status >= 300:
                     raise DeliveryError(f"file upload: HTTP {response.status}", permanent=response.status < 500)
         except aiohttp.ClientError as error:
