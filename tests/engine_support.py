@@ -42,9 +42,14 @@ def clock_sleep(clock: ManualClock) -> object:
 
 
 def engine_for(
-    app: App, *, name: str | None = None, metrics: Metrics | None = None, **config: object
+    app: App,
+    *,
+    name: str | None = None,
+    metrics: Metrics | None = None,
+    sleep: object | None = None,
+    **config: object,
 ) -> ConversationEngine:
-    """A second engine on the app's database and notifier, with the clock-moving sleep."""
+    """A second engine on the app's database and notifier, with the clock-moving sleep (or `sleep`)."""
     assert isinstance(app.clock, ManualClock)
     return ConversationEngine(
         app.sessions,
@@ -54,7 +59,7 @@ def engine_for(
         app.clock,
         EngineConfig(**config),  # type: ignore[arg-type]
         kinds=app.conversations.kinds,
-        sleep=clock_sleep(app.clock),  # type: ignore[arg-type]
+        sleep=sleep or clock_sleep(app.clock),  # type: ignore[arg-type]
         name=name,
         metrics=metrics,
     )

@@ -4,6 +4,7 @@ other workspace's prompts go on at once; the limited one waits the Retry-After o
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -90,7 +91,17 @@ async def test_a_429_for_one_workspace_leaves_the_other_sending(
 
     fake_slack.limited_token, fake_slack.refusals = TOKENS["TA"], 2
     clock.set(MONDAY_0900_CPH)
-    engine = engine_for(rig.app, name="replica", concurrency=2)
+
+    async def wait_out(seconds: float) -> None:
+        """The engine waiting out A's Retry-After: in real time B's sends go on meanwhile (over loopback they take
+        milliseconds), so let them land (at most a real second) before the test's clock jumps."""
+        for _ in range(1000):
+            if sum(1 for _, token, _, status in fake_slack.posts if token == TOKENS["TB"] and status == 200) == 6:
+                break
+            await asyncio.sleep(0.001)
+        clock.advance(timedelta(seconds=seconds))
+
+    engine = engine_for(rig.app, name="replica", concurrency=2, sleep=wait_out)
     sent = 0
     for _ in range(6):  # what the time-keeper does: tick, then wake at the next due instant (a pause's end)
         sent += (await engine.tick()).delivery.sent
