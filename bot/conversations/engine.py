@@ -165,7 +165,7 @@ class ConversationEngine:
     async def open_round(self, session: AsyncSession, plan: RoundPlan) -> Round:
         """Open a round without a series (started now on demand, or a follow-up later). The caller commits; its
         invitations go out on the next tick at or after `plan.due_at`."""
-        return await open_round(session, plan)
+        return await open_round(session, plan, self.clock.now())
 
     async def open_as_reply(
         self, session: AsyncSession, t: Translator, plan: RoundPlan, member_id: int, conversation_id: int

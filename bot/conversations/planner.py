@@ -303,7 +303,7 @@ class _Closing:
         self.now = now
 
     async def schedule(self, plan: RoundPlan) -> None:
-        await open_round(self._session, plan)
+        await open_round(self._session, plan, self.now)
 
 
 async def _queue(

@@ -163,9 +163,10 @@ def delivery_rows(
     return rows
 
 
-async def open_round(session: AsyncSession, plan: RoundPlan) -> Round:
+async def open_round(session: AsyncSession, plan: RoundPlan, now: datetime | None = None) -> Round:
     """Write the round and its invitations (sent from `plan.due_at`, or each recipient's `plan.local_time`, by the
-    dispatcher). The caller commits."""
+    dispatcher). A local instant already past is `now` (sent at once, not given up as long overdue). The caller
+    commits."""
     tenant = await session.get_one(Tenant, plan.tenant_id)
     targets = await resolve(session, plan.audience, tenant)
     asked_at: dict[datetime, list[Target]] = {}
@@ -173,6 +174,8 @@ async def open_round(session: AsyncSession, plan: RoundPlan) -> Round:
         instant = plan.due_at
         if plan.local_time is not None:
             instant = next_local(target.recipient, plan.due_at, plan.local_time, working_days=not plan.include_weekends)
+            if now is not None and instant < now:
+                instant = now
         asked_at.setdefault(instant, []).append(target)
     first, last = (min(asked_at), max(asked_at)) if asked_at else (plan.due_at, plan.due_at)
     values = round_values(
