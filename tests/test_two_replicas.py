@@ -238,13 +238,15 @@ async def _healthy(http: aiohttp.ClientSession, replica: Replica) -> None:
 async def replicas(database: str, tmp_path: Path) -> AsyncIterator[tuple[RateLimitedSlack, list[Replica]]]:  # noqa: F811
     slack = RateLimitedSlack()
     await slack.start()
-    due = datetime.now(UTC) + timedelta(seconds=8)  # both replicas are up before the fan-out is due
+    # Both replicas are up before the fan-out is due, even on a busy machine (else one sends everything alone).
+    due = datetime.now(UTC) + timedelta(seconds=15)
     await _workspaces_due_soon(database, slack, due)
     started = [await _serve(database, slack, tmp_path) for _ in range(2)]
     try:
         async with aiohttp.ClientSession() as http:
             for replica in started:
                 await _healthy(http, replica)
+        assert datetime.now(UTC) < due, "the replicas took longer to start than the fan-out's lead"
         yield slack, started
     finally:
         for replica in started:
