@@ -54,15 +54,16 @@ REFRESH = 1.0  # how often a replica reloads the shared pauses (EngineConfig.pau
 
 @dataclass
 class RateLimitedSlack(FakeSlack):
-    """A fake Slack a few milliseconds away that refuses one chat.postMessage of T1 with a 429 and notes when each
-    post arrived, for which workspace (known by its bot token)."""
+    """A fake Slack 20 ms away (slow enough that neither replica gets through the fan-out alone before the other
+    claims its share) that refuses one chat.postMessage of T1 with a 429 and notes when each post arrived, for which
+    workspace (known by its bot token)."""
 
     arrivals: list[tuple[float, str]] = field(default_factory=list)
     refused_at: float | None = None
     teams_by_token: dict[str, str] = field(default_factory=dict)
 
     async def _api(self, request: web.Request) -> web.Response:
-        await asyncio.sleep(0.003)
+        await asyncio.sleep(0.02)
         if request.match_info["method"] == "chat.postMessage":
             token = str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
             team = self.teams_by_token.get(token, "?")

@@ -7,6 +7,7 @@ in the admin's browser language when we speak it, and links back to the install 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.response import BoltResponse
@@ -46,10 +47,18 @@ def failure_page(catalog: Catalog, language: str, reason: str, install_path: str
     )
 
 
-def install_pages(catalog: Catalog, default_language: str, state_minutes: int) -> AsyncCallbackOptions:
-    """Bolt callback options: Bolt's own success page (it opens Slack), our failure page."""
+def install_pages(
+    catalog: Catalog,
+    default_language: str,
+    state_minutes: int,
+    installed: Callable[[str], None] | None = None,
+) -> AsyncCallbackOptions:
+    """Bolt callback options: Bolt's own success page (it opens Slack), our failure page. `installed` hears the
+    workspace id of each (re)install, so a token read before it is not used after it."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        if installed is not None and args.installation.team_id:
+            installed(args.installation.team_id)
         return await args.default.success(args)
 
     async def failure(args: AsyncFailureArgs) -> BoltResponse:

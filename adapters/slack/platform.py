@@ -125,7 +125,7 @@ def build_bolt(app: App, backlog: Backlog) -> tuple[AsyncApp, SlackAdapter]:
             installation_store=installations,
             installation_store_bot_only=True,
             state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=app.engine),
-            callback_options=install_pages(app.catalog, s.default_language, STATE_SECONDS // 60),
+            callback_options=install_pages(app.catalog, s.default_language, STATE_SECONDS // 60, installed.forget),
         )
         bolt = AsyncApp(
             client=_client(s, None),

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from time import monotonic
 from typing import Any, Protocol
 
 from slack_bolt.authorization import AuthorizeResult
@@ -33,12 +34,20 @@ log = logging.getLogger(__name__)
 
 # Refresh this long before Slack's expiry (tokens live 12 h), so a token never expires mid-turn.
 ROTATE_MINUTES_BEFORE_EXPIRY = 120
+# A bot read from the store is used this long without reading it again: a fan-out sends hundreds of messages a
+# second per replica, and each read was a database query. A token another replica rotated meanwhile stays valid
+# until its own expiry, two hours later; a token Slack refuses is forgotten at once (`forget`).
+CACHE_SECONDS = 30.0
 # Refresh failures that a retry cannot fix: the workspace must reinstall the app.
 _PERMANENT_ROTATION_ERRORS = frozenset({"invalid_refresh_token", "invalid_client_id", "bad_client_secret"})
 
 
 class TokenSource(Protocol):
     async def bot_token(self, team_id: str) -> str: ...
+
+    def forget(self, team_id: str) -> None:
+        """Slack refused the token: read it again next time."""
+        ...
 
 
 class FixedToken:
@@ -49,6 +58,9 @@ class FixedToken:
 
     async def bot_token(self, team_id: str) -> str:
         return self._token
+
+    def forget(self, team_id: str) -> None:
+        return None  # SLACK_BOT_TOKEN is all there is
 
 
 class RefreshLock:
@@ -83,20 +95,27 @@ class InstalledTokens:
         self._rotator = rotator
         self._lock = lock
         self._locks: dict[str, asyncio.Lock] = {}
+        self._found: dict[str, tuple[float, Bot]] = {}  # team id: (read again after, bot)
 
     async def bot(self, team_id: str) -> Bot:
         """The workspace's bot installation with a token valid for at least the next two hours."""
+        found = self._found.get(team_id)
+        if found is not None and found[0] > monotonic() and not _expiring(found[1]):
+            return found[1]
         bot = await self._find(team_id)
-        if not _expiring(bot):
-            return bot
-        # Concurrent turns of one workspace wait for a single refresh, and so do other replicas (RefreshLock).
-        in_process = self._locks.setdefault(team_id, asyncio.Lock())
-        across_replicas = self._lock.held(team_id) if self._lock else contextlib.nullcontext()
-        async with in_process, across_replicas:
-            bot = await self._find(team_id)  # someone may have refreshed it while we waited
-            if not _expiring(bot):
-                return bot
-            return await self._rotate(team_id, bot)
+        if _expiring(bot):
+            # Concurrent turns of one workspace wait for a single refresh, and so do other replicas (RefreshLock).
+            in_process = self._locks.setdefault(team_id, asyncio.Lock())
+            across_replicas = self._lock.held(team_id) if self._lock else contextlib.nullcontext()
+            async with in_process, across_replicas:
+                bot = await self._find(team_id)  # someone may have refreshed it while we waited
+                if _expiring(bot):
+                    bot = await self._rotate(team_id, bot)
+        self._found[team_id] = (monotonic() + CACHE_SECONDS, bot)
+        return bot
+
+    def forget(self, team_id: str) -> None:
+        self._found.pop(team_id, None)
 
     async def _find(self, team_id: str) -> Bot:
         bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)

@@ -49,6 +49,9 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+# The token itself was refused: a cached one may be stale (rotated or reinstalled), so read it again and retry once.
+_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+
 _JSON_METHODS = frozenset(
     {"chat.postMessage", "chat.postEphemeral", "chat.update", "views.open", "views.publish", "views.update"}
 )
@@ -107,23 +110,30 @@ class SlackAdapter:
         self, team_id: str, method: str, *, wait_on_rate_limit: bool = False, **arguments: Any
     ) -> AsyncSlackResponse:
         """One Web API call with Slack's errors mapped to the port's exceptions, always logged."""
-        client = await self.client(team_id, wait_on_rate_limit=wait_on_rate_limit)
         arguments = {name: value for name, value in arguments.items() if value is not None}
-        try:
-            if method in _JSON_METHODS:
-                return await client.api_call(method, json=arguments)
-            # Read methods such as users.info take form parameters only.
-            return await client.api_call(method, params=arguments)
-        except SlackApiError as error:
-            code = str(error.response.get("error", "unknown_error"))
-            if error.response.status_code == 429:
-                headers = {name.lower(): value for name, value in error.response.headers.items()}
-                retry_after = float(headers.get("retry-after", 1))
-                log.warning("slack %s rate limited (team %s): retry after %ss", method, team_id, retry_after)
-                # Slack's limits are per workspace and method: pause this workspace, not the others.
-                raise RateLimited(retry_after, f"{method}: ratelimited", scope="tenant") from error
-            log.error("slack %s failed (team %s): %s", method, team_id, code)
-            raise DeliveryError(f"{method}: {code}", permanent=code in PERMANENT_ERRORS) from error
+        retried = False
+        while True:
+            client = await self.client(team_id, wait_on_rate_limit=wait_on_rate_limit)
+            try:
+                if method in _JSON_METHODS:
+                    return await client.api_call(method, json=arguments)
+                # Read methods such as users.info take form parameters only.
+                return await client.api_call(method, params=arguments)
+            except SlackApiError as error:
+                code = str(error.response.get("error", "unknown_error"))
+                if error.response.status_code == 429:
+                    headers = {name.lower(): value for name, value in error.response.headers.items()}
+                    retry_after = float(headers.get("retry-after", 1))
+                    log.warning("slack %s rate limited (team %s): retry after %ss", method, team_id, retry_after)
+                    # Slack's limits are per workspace and method: pause this workspace, not the others.
+                    raise RateLimited(retry_after, f"{method}: ratelimited", scope="tenant") from error
+                if code in _TOKEN_ERRORS and not retried:
+                    self._tokens.forget(team_id)
+                    retried = True
+                    if await self._tokens.bot_token(team_id) != client.token:
+                        continue  # the store holds another token now: try it
+                log.error("slack %s failed (team %s): %s", method, team_id, code)
+                raise DeliveryError(f"{method}: {code}", permanent=code in PERMANENT_ERRORS) from error
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentRef:
         response = await self.call(

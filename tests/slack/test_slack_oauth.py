@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import Table, select, update
 
+from adapters.slack import tokens
 from adapters.slack.store_tables import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE, slack_metadata
 from bot.db.models import Tenant
 from bot.learning.tables import Learning
@@ -103,6 +106,23 @@ async def test_callback_stores_the_installation_and_commands_use_its_token(slack
     assert tenant is not None and tenant.external_id == "T9"
 
 
+async def test_a_reinstall_with_a_new_token_is_used_at_once(slack_oauth: SlackRig) -> None:
+    """Tokens are read once per half minute in a fan-out; a reinstall must not leave the old one in use."""
+    rig = slack_oauth
+    rig.api.grants["code-1"] = grant("T9", "xoxb-first")
+    state, cookie = await start_install(rig)
+    assert await finish_install(rig, "code-1", state, cookie) == 200
+    await rig.command("/learned", "with the first token", team_id="T9", user_id="U901")
+    await rig.api.wait_for("users.info")
+
+    rig.api.grants["code-2"] = grant("T9", "xoxb-second")
+    state, cookie = await start_install(rig)
+    assert await finish_install(rig, "code-2", state, cookie) == 200
+    await rig.command("/learned", "with the second token", team_id="T9", user_id="U902")
+    await rig.api.wait_for("users.info", 2)
+    assert rig.api.tokens("users.info")[-1] == "Bearer xoxb-second"
+
+
 async def test_command_from_a_workspace_without_installation_stores_nothing(slack_oauth: SlackRig) -> None:
     response = await slack_oauth.command("/learned", "nobody installed me", team_id="T404")
     assert response.status == 200
@@ -148,7 +168,9 @@ async def test_unknown_or_expired_state_is_refused_with_a_clear_page(slack_oauth
     assert await rows(rig, BOTS) == []
 
 
-async def test_expiring_token_is_refreshed_once_used_and_stored(slack_oauth: SlackRig) -> None:
+async def test_expiring_token_is_refreshed_once_used_and_stored(
+    slack_oauth: SlackRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rig = slack_oauth
     rig.api.grants["code-9"] = grant("T9", "xoxe.xoxb-old", refresh_token="xoxe-1-first", expires_in=43200)
     rig.api.refreshes["xoxe-1-first"] = {
@@ -174,6 +196,9 @@ async def test_expiring_token_is_refreshed_once_used_and_stored(slack_oauth: Sla
     async with rig.app.engine.begin() as connection:
         expired = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
         await connection.execute(update(BOTS).values(bot_token_expires_at=expired))
+    # The tokens' own clock moves too: what they read half a minute ago is read again.
+    later = monotonic() + 12 * 3600
+    monkeypatch.setattr(tokens, "monotonic", lambda: later)
     await rig.command("/learned", "second, after expiry", team_id="T9", user_id="U902")
     await rig.api.wait_for("users.info", 2)
     assert rig.api.tokens("users.info")[1] == "Bearer xoxe.xoxb-new"
