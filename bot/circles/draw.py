@@ -18,6 +18,7 @@ from bot.conversations.rounds import RoundPlan, SeriesPlan
 from bot.conversations.tables import Series
 from bot.db.models import Conversation, ConversationMember, Member, Tenant
 from bot.learning.tables import Learning, LearningTag
+from bot.mentoring.checkin import CHECKIN_TIME
 from bot.model import ConversationKind
 from bot.people.availability import Recipient, away_reason
 from bot.people.tables import MemberSettings
@@ -26,9 +27,8 @@ DRAW_KIND = "circles.draw"
 MATCH_KIND = "circles.match"
 CHECKIN_KIND = "circles.checkin"
 DRAW_TIME = "09:00"
-# Announcements and check-ins reach each member at these times of their own working day.
+# Announcements reach each member at this time of their own working day; check-ins as for mentor pairs.
 ANNOUNCE_TIME = DRAW_TIME
-CHECKIN_TIME = "10:00"
 # A circle's rounds are planned two years ahead; `circle start` again continues one beyond that.
 PLANNED_DAYS = 2 * 366
 TOPIC_DAYS = 180  # learnings this recent say what someone is into
@@ -38,7 +38,6 @@ CHECKIN_WINDOW = timedelta(days=2)
 # The check-in comes this long before the next round is drawn, so it closes in time.
 CHECKIN_BEFORE_NEXT = timedelta(days=4)
 MIN_CHECKIN_AFTER = timedelta(days=3)
-TEAM_PLACES = (ConversationKind.CHANNEL.value, ConversationKind.GROUP.value)
 
 
 def series_plan(circle: Circle, start: datetime) -> SeriesPlan:
@@ -136,7 +135,7 @@ async def home_teams(session: AsyncSession, circle: Circle, member_ids: list[int
         select(Conversation.id)
         .where(
             Conversation.tenant_id == circle.tenant_id,
-            Conversation.kind.in_(TEAM_PLACES),
+            Conversation.kind != ConversationKind.DIRECT.value,
             Conversation.id != circle.conversation_id,
             exists().where(Series.conversation_id == Conversation.id, Series.kind.not_like("circles.%")),
         )

@@ -6,7 +6,6 @@ nobody says they met."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalog import Translator
 from bot.circles.draw import (
     CHECKIN_KIND,
-    CHECKIN_TIME,
     CHECKIN_WINDOW,
     DRAW_KIND,
     MATCH_KIND,
@@ -39,12 +37,10 @@ from bot.conversations.kinds import (
 from bot.conversations.rounds import RoundPlan
 from bot.db.models import Conversation
 from bot.db.upsert import insert_ignore
+from bot.mentoring.checkin import CHECKIN_TIME, FOLLOW_UP_AFTER
 from bot.mentoring.one_question import OneQuestionKind
 from bot.mentoring.people import names_of
 from bot.model import Buttons, Form, Header, Input, Option, OutboundMessage, Text
-
-# Then the recipient's next check-in time: the next working morning where they are.
-FOLLOW_UP_AFTER = timedelta(hours=12)
 
 
 def circle_id(round: RoundView) -> int:
