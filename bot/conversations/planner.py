@@ -9,8 +9,9 @@ so a crash in between fires it again and only the missing deliveries get in. Man
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,7 +76,7 @@ class _Rest:
     series_id: int
     due: datetime | None
     next_due: datetime | None
-    rows: list[dict[str, Any]]
+    rows: Iterator[dict[str, Any]]
 
 
 @dataclass
@@ -84,6 +85,23 @@ class _Firing:
     targets: list[Target]
     dues: list[tuple[datetime, bool]]  # (due, missed)
     next_due: datetime | None
+
+
+def _invitations(firing: _Firing, round_ids: dict[tuple[int, datetime], int]) -> Iterator[dict[str, Any]]:
+    """The invitation rows of a firing's rounds asked now, made as they are taken."""
+    series, timing = firing.series, timing_of(firing.series)
+    for when, missed in firing.dues:
+        if missed:
+            continue
+        asked = [t for t in firing.targets if timing.fires_at(timing.calendar(t.recipient), when)]
+        yield from delivery_rows(
+            round_ids[(series.id, when)],
+            series.tenant_id,
+            series.conversation_id,
+            when,
+            asked,
+            include_weekends=series.include_weekends,
+        )
 
 
 class Planner:
@@ -171,29 +189,20 @@ class Planner:
         chunk = self._config.plan_chunk
         batch: list[dict[str, Any]] = []
         for firing in firings:
-            series, timing = firing.series, timing_of(firing.series)
-            rows = []
-            for when, missed in firing.dues:
-                if missed:
-                    continue
-                asked = [t for t in firing.targets if timing.fires_at(timing.calendar(t.recipient), when)]
-                rows += delivery_rows(
-                    round_ids[(series.id, when)],
-                    series.tenant_id,
-                    series.conversation_id,
-                    when,
-                    asked,
-                    include_weekends=series.include_weekends,
-                )
-            if len(rows) <= chunk:
-                batch += rows
+            series = firing.series
+            rows = _invitations(firing, round_ids)
+            first = list(itertools.islice(rows, chunk + 1))
+            if len(first) <= chunk:
+                batch += first
                 series.next_due_at = firing.next_due
             else:
-                # A large fan-out: the rest goes in later transactions, so sending starts while it is written.
-                # The series stays due until the last one: after a crash it fires again and the idempotency keys
-                # let only the missing deliveries in.
-                batch += rows[:chunk]
-                rests.append(_Rest(series.id, series.next_due_at, firing.next_due, rows[chunk:]))
+                # A large fan-out: the rest is made and written in later transactions, so sending starts while it
+                # is. The series stays due until the last one: after a crash it fires again and the idempotency
+                # keys let only the missing deliveries in.
+                batch += first[:chunk]
+                rests.append(
+                    _Rest(series.id, series.next_due_at, firing.next_due, itertools.chain(first[chunk:], rows))
+                )
         await insert_ignore_many(session, Delivery, batch, ["idempotency_key"])
         return len(round_rows)
 
@@ -213,11 +222,10 @@ class Planner:
         return _Firing(series, targets, dues, due)
 
     async def _finish(self, rest: _Rest, committed: Callable[[], None] | None) -> None:
-        chunk = self._config.plan_chunk
-        for start in range(0, len(rest.rows), chunk):
+        while rows := list(itertools.islice(rest.rows, self._config.plan_chunk)):  # made before the writer's turn
             async with self._turns.session() as session:
                 await take_write_lock(session)
-                await insert_ignore_many(session, Delivery, rest.rows[start : start + chunk], ["idempotency_key"])
+                await insert_ignore_many(session, Delivery, rows, ["idempotency_key"])
                 await session.commit()
             if committed is not None:
                 committed()

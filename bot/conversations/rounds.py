@@ -7,7 +7,7 @@ for a series firing in bulk and for a round opened now alike.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,9 +133,9 @@ def delivery_rows(
     *,
     include_weekends: bool,
     purpose: str = "invitation",
-) -> list[dict[str, Any]]:
-    """One invitation row per target, skipped (with the reason) for those who should not be asked at `due`."""
-    rows = []
+) -> Iterator[dict[str, Any]]:
+    """One invitation row per target, skipped (with the reason) for those who should not be asked at `due`; made as
+    they are taken, so a large round's later rows cost nothing before its first ones are written."""
     for target in targets:
         reason = skip_reason(target.recipient, due, include_weekends=include_weekends)
         if target.member_id is None:
@@ -144,7 +144,7 @@ def delivery_rows(
         else:
             key = f"round{round_id}:m{target.member_id}"
             conversation_id = target.direct_conversation_id
-        rows.append(
+        yield (
             {
                 "idempotency_key": key,
                 "purpose": purpose,
@@ -160,7 +160,6 @@ def delivery_rows(
                 "created_at": due,
             }
         )
-    return rows
 
 
 async def open_round(session: AsyncSession, plan: RoundPlan, now: datetime | None = None) -> Round:
