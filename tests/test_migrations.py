@@ -311,7 +311,121 @@ async def test_scorecard_indexes_upgrade_a_populated_database_in_place(tmp_path:
 
             names = await connection.run_sync(index_names)
         assert kept == [1, 1]
-        assert {"ix_learnings_member_created", "ix_conversation_deliveries_member_purpose_state"} <= names
+        # 0020 keeps the index by recipient and purpose without the state.
+        assert {"ix_learnings_member_created", "ix_conversation_deliveries_member_purpose"} <= names
+        if on_postgres():
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+async def test_delivery_partial_indexes_upgrade_keeps_every_delivery_and_what_is_due(tmp_path: object) -> None:
+    """A database of the previous release (revision 0013) with a pending, a claimed and a sent delivery upgrades
+    in place (0020): every row stays as it was, the engine still sees what is due and what a crashed claimer left,
+    and the indexes holding `state` are replaced by the partial ones."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from bot.catalog import Catalog
+    from bot.clock import ManualClock
+    from bot.conversations.engine import ConversationEngine
+    from bot.db.engine import create_sessionmaker
+    from bot.directory import Directory, TenantDefaults
+    from bot.ports import Notifier
+
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    due = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, "0013")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
+                    "VALUES (1, 'slack', 'T1', 'da', 'Europe/Copenhagen', :at)"
+                ),
+                {"at": due},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, tenant_id, platform_user_id, role, created_at) "
+                    "VALUES (1, 1, 'U1', 'member', :at), (2, 1, 'U2', 'member', :at), (3, 1, 'U3', 'member', :at)"
+                ),
+                {"at": due},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO conversation_rounds (id, kind, tenant_id, due_at, closes_at, state, summary, "
+                    "anonymous, context, created_at) VALUES (1, 'nudge', 1, :at, :closes, 'open', false, false, "
+                    "'{}', :at)"
+                ),
+                {"at": due, "closes": due + timedelta(hours=20)},
+            )
+            for number, state, claimed_at in ((1, "pending", None), (2, "sending", due), (3, "sent", None)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO conversation_deliveries (id, idempotency_key, purpose, tenant_id, round_id, "
+                        "member_id, due_at, state, not_before, attempts, claimed_by, claimed_at, created_at) "
+                        "VALUES (:id, :key, 'invitation', 1, 1, :id, :at, :state, :not_before, 0, :by, :claimed_at, "
+                        ":at)"
+                    ),
+                    {
+                        "id": number,
+                        "key": f"round1:m{number}",
+                        "at": due,
+                        "state": state,
+                        "not_before": due + timedelta(minutes=number),
+                        "by": "crashed" if claimed_at else None,
+                        "claimed_at": claimed_at,
+                    },
+                )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT id, state, member_id, claimed_by FROM conversation_deliveries ORDER BY id")
+                )
+            ).all()
+
+            def index_names(sync: Connection) -> set[str]:
+                return {index["name"] or "" for index in inspect(sync).get_indexes("conversation_deliveries")}
+
+            names = await connection.run_sync(index_names)
+        assert [tuple(row) for row in rows] == [
+            (1, "pending", 1, None),
+            (2, "sending", 2, "crashed"),
+            (3, "sent", 3, None),
+        ]
+        assert {
+            "ix_conversation_deliveries_pending",
+            "ix_conversation_deliveries_tenant_pending",
+            "ix_conversation_deliveries_sending",
+            "ix_conversation_deliveries_member_purpose",
+        } <= names
+        assert (
+            not {
+                "ix_conversation_deliveries_state_not_before",
+                "ix_conversation_deliveries_tenant_state_not_before",
+                "ix_conversation_deliveries_member_purpose_state",
+            }
+            & names
+        )
+        clock = ManualClock(due + timedelta(hours=1))
+        conversations = ConversationEngine(
+            create_sessionmaker(engine), Catalog.load(), Notifier(), Directory(TenantDefaults()), clock
+        )
+        assert await conversations.next_due() == due + timedelta(minutes=1)  # the pending one
+        await conversations.dispatcher.recover(clock.now())  # the lease of the crashed claim has run out
+        async with engine.connect() as connection:
+            states = (await connection.execute(text("SELECT state FROM conversation_deliveries ORDER BY id"))).scalars()
+            assert list(states) == ["pending", "pending", "sent"]
         if on_postgres():
             async with engine.begin() as connection:
                 await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))

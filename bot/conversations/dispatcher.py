@@ -48,7 +48,7 @@ from bot.conversations.recording import (
     SqliteSentRecorder,
     record_results,
 )
-from bot.conversations.tables import Delivery
+from bot.conversations.tables import Delivery, in_state
 from bot.db.models import Tenant
 from bot.directory import Directory
 from bot.log_context import bound
@@ -113,7 +113,7 @@ class Dispatcher:
         async with self._turns.session() as session:
             expired = await session.execute(
                 update(Delivery)
-                .where(Delivery.state == "sending", Delivery.claimed_at < now - self._config.lease)
+                .where(in_state("sending"), Delivery.claimed_at < now - self._config.lease)
                 .values(state="pending", claimed_by=None)
             )
             handed_out = cast(CursorResult[Any], expired).rowcount
@@ -124,7 +124,7 @@ class Dispatcher:
                 )
             await session.execute(
                 update(Delivery)
-                .where(Delivery.state == "pending", Delivery.due_at < now - self._config.give_up_after)
+                .where(in_state("pending"), Delivery.due_at < now - self._config.give_up_after)
                 .values(state="failed", reason=_give_up_reason(self._config.give_up_after))
             )
             await session.commit()
@@ -162,7 +162,7 @@ class Dispatcher:
 
     async def _caps(self, session: AsyncSession, limit: int, now: datetime) -> dict[int, int]:
         """How many rows to claim per tenant with something due now (one index probe per tenant)."""
-        due = exists().where(Delivery.tenant_id == Tenant.id, Delivery.state == "pending", Delivery.not_before <= now)
+        due = exists().where(Delivery.tenant_id == Tenant.id, in_state("pending"), Delivery.not_before <= now)
         # Paused as the table says (any replica's) or as this replica knows (its own 429s at once).
         query = select(Tenant.id, Tenant.platform, Tenant.external_id).where(due)
         query = query.where(Tenant.id.not_in(paused_tenants(now)))
@@ -454,7 +454,7 @@ _MAX_TENANTS_PER_CLAIM = 400
 def _pending_of(tenant: Any, now: datetime) -> Any:
     return (
         select(Delivery.id)
-        .where(Delivery.tenant_id == tenant, Delivery.state == "pending", Delivery.not_before <= now)
+        .where(Delivery.tenant_id == tenant, in_state("pending"), Delivery.not_before <= now)
         .order_by(Delivery.not_before, Delivery.id)
     )
 

@@ -28,7 +28,7 @@ from bot.conversations.pipeline import Planning
 from bot.conversations.planner import Planner, next_due
 from bot.conversations.responses import round_view
 from bot.conversations.rounds import RoundPlan, SeriesPlan, open_round, series_values
-from bot.conversations.tables import Delivery, Round, Series
+from bot.conversations.tables import Delivery, Round, Series, in_state
 from bot.db.models import Tenant
 from bot.directory import Directory
 from bot.metrics import Metrics
@@ -142,7 +142,7 @@ class ConversationEngine:
                 await session.scalar(select(func.min(Series.next_due_at)).where(Series.paused.is_(False))),
                 await session.scalar(select(func.min(Round.remind_at)).where(Round.state == "open")),
                 await session.scalar(select(func.min(Round.closes_at)).where(Round.state == "open")),
-                await session.scalar(select(func.min(Delivery.not_before)).where(Delivery.state == "pending")),
+                await session.scalar(select(func.min(Delivery.not_before)).where(in_state("pending"))),
             ]
         found = [instant for instant in instants if instant is not None]
         return min(found) if found else None
