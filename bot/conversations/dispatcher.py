@@ -231,6 +231,8 @@ class Dispatcher:
 
     async def _claimer(self, flow: Flow, planning: Planning | None) -> None:
         batch_size = self._config.batch_size
+        # The first claim is small, so the senders start as soon as a few messages are built, not a whole batch.
+        claim_size = min(batch_size, 2 * self._config.concurrency)
         while True:
             if self._winding_down:
                 flow.claims_done = True
@@ -238,7 +240,7 @@ class Dispatcher:
                 return
             # Planning may commit while a claim runs (on PostgreSQL the claim may not see it): claim once more after.
             planned = planning is None or planning.done
-            batch = await self.claim(batch_size)
+            batch = await self.claim(claim_size)
             if not batch and not planned:
                 if planning is not None and not planning.done:
                     await planning.wait()  # more deliveries are being written
@@ -250,6 +252,7 @@ class Dispatcher:
                 await self._sleep(resume)
                 continue
             flow.claims_done = not batch
+            claim_size = batch_size
             flow.queue.extend(batch)
             flow.wake_senders()
             if flow.claims_done:
@@ -340,6 +343,8 @@ class Dispatcher:
         return tenant, conversation
 
     def _paused(self, item: Outgoing, now: datetime, where: ConversationRef | None = None) -> datetime | None:
+        if self.pauses.none:
+            return None
         tenant, conversation = self._scopes(item, where)
         keys = [scope_key(tenant)] + ([scope_key(conversation)] if conversation else [])
         return self.pauses.until(keys, now)

@@ -44,6 +44,11 @@ class SharedPauses:
         self._loaded_at: datetime | None = None
         self._loading: asyncio.Lock = asyncio.Lock()
 
+    @property
+    def none(self) -> bool:
+        """Nothing is paused (the usual case: every send asks, so it costs one lookup)."""
+        return not self._until
+
     def until(self, keys: Sequence[str], now: datetime) -> datetime | None:
         """The latest instant any of `keys` is paused until, if later than `now`."""
         waits = [instant for key in keys if (instant := self._until.get(key)) is not None and now < instant]
