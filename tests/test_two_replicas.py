@@ -54,8 +54,7 @@ REFRESH = 1.0  # how often a replica reloads the shared pauses (EngineConfig.pau
 
 @dataclass
 class RateLimitedSlack(FakeSlack):
-    """A fake Slack 20 ms away (slow enough that neither replica gets through the fan-out alone before the other
-    claims its share) that refuses one chat.postMessage of T1 with a 429 and notes when each post arrived, for which
+    """A fake Slack 50 ms away that refuses one chat.postMessage of T1 with a 429 and notes when each post arrived, for which
     workspace (known by its bot token)."""
 
     arrivals: list[tuple[float, str]] = field(default_factory=list)
@@ -63,7 +62,11 @@ class RateLimitedSlack(FakeSlack):
     teams_by_token: dict[str, str] = field(default_factory=dict)
 
     async def _api(self, request: web.Request) -> web.Response:
-        await asyncio.sleep(0.02)
+        # Slow enough that neither replica gets through the fan-out alone before the other claims its share: a
+        # replica claims up to 520 rows at once and the rest when half a batch (250) is left; at 10 sends of 50 ms
+        # that is 1.6 s away, longer than a tick (1 s), so the other replica claims them even if its first pass
+        # came before the first one's rows were committed.
+        await asyncio.sleep(0.05)
         if request.match_info["method"] == "chat.postMessage":
             token = str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
             team = self.teams_by_token.get(token, "?")
