@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import operator
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
@@ -87,15 +88,22 @@ async def insert_ignore_many(
     names = list(rows[0])
     connection = await session.connection()
     dialect = connection.dialect
-    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    compiled = statement.compile(dialect=dialect, column_keys=names)
-    # The statement names the given columns and those with a Python-side default, in its parameters' order.
-    columns = [
-        (_getter(table.c[name], names), _converter(table.c[name].type, dialect)) for name in compiled.positiontup or ()
-    ]
+    sql, order = _insert_ignore_sql(table, tuple(names), tuple(conflict_columns), dialect)
+    columns = [(_getter(table.c[name], names), _converter(table.c[name].type, dialect)) for name in order]
     for start in range(0, len(rows), _CHUNK):
         values = [tuple(convert(get(row)) for get, convert in columns) for row in rows[start : start + _CHUNK]]
-        await connection.exec_driver_sql(compiled.string, values)
+        await connection.exec_driver_sql(sql, values)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_ignore_sql(
+    table: Table, names: tuple[str, ...], conflict_columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...]]:
+    """The statement's SQL and its parameters' order: the given columns and those with a Python-side default.
+    Compiled once per shape (many small planning batches insert the same shape of rows)."""
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    return compiled.string, tuple(compiled.positiontup or ())
 
 
 def _getter(column: Column[Any], given: list[str]) -> Callable[[dict[str, Any]], Any]:
