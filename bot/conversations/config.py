@@ -18,7 +18,7 @@ class EngineConfig:
     give_up_after: timedelta = timedelta(hours=12)
     batch_size: int = 500
     # Series fired per planning transaction: small enough that thousands due at once start sending early.
-    plan_batch: int = 100
+    plan_batch: int = 250
     # A run with more recipients than this is written in several transactions, so sending starts sooner.
     plan_chunk: int = 1_000
     concurrency: int = 10

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Table, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations.audiences import Audience, Target, resolve, resolve_many
@@ -188,13 +188,14 @@ class Planner:
             round_ids.update({(sid or 0, when): rid for sid, when, rid in found if (sid, when) in keys})
         chunk = self._config.plan_chunk
         batch: list[dict[str, Any]] = []
+        moved: list[dict[str, Any]] = []
         for firing in firings:
             series = firing.series
             rows = _invitations(firing, round_ids)
             first = list(itertools.islice(rows, chunk + 1))
             if len(first) <= chunk:
                 batch += first
-                series.next_due_at = firing.next_due
+                moved.append({"b_id": series.id, "b_next_due": firing.next_due})
             else:
                 # A large fan-out: the rest is made and written in later transactions, so sending starts while it
                 # is. The series stays due until the last one: after a crash it fires again and the idempotency
@@ -204,6 +205,13 @@ class Planner:
                     _Rest(series.id, series.next_due_at, firing.next_due, itertools.chain(first[chunk:], rows))
                 )
         await insert_ignore_many(session, Delivery, batch, ["idempotency_key"])
+        if moved:
+            # One executemany, not the ORM's flush of each loaded series (a third of planning 10,000 personal ones).
+            table = cast(Table, Series.__table__)
+            await session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_next_due")),
+                moved,
+            )
         return len(round_rows)
 
     def _firing(self, series: Series, targets: list[Target], tenant: Tenant, now: datetime) -> _Firing:
