@@ -200,14 +200,13 @@ class SqliteSentRecorder:
 
 
 class PostgresSentRecorder:
-    """PostgreSQL: "sent" for a batch of plain sends on a connection of its own, as one prepared
-    `UPDATE … FROM unnest(…)`: one statement and one round trip, without a session's begin and commit (about 0.6 ms
-    for ten rows, a third less than asyncpg's executemany of one update per row)."""
+    """PostgreSQL: "sent" for a batch of plain sends on a connection of its own: asyncpg's executemany pipelines one
+    prepared update per row by primary key in one atomic round trip, instead of a session's begin, update and
+    commit."""
 
     _SQL = (
-        f"UPDATE {_TABLE.name} AS d SET state = 'sent', sent_at = $1, reason = NULL, claimed_by = NULL,"
-        " sent_message_id = v.message FROM unnest($2::text[], $3::int[]) AS v(message, id)"
-        " WHERE d.id = v.id AND d.claimed_by = $4"
+        f"UPDATE {_TABLE.name} SET state = 'sent', sent_at = $1, reason = NULL, claimed_by = NULL,"
+        " sent_message_id = $2 WHERE id = $3 AND claimed_by = $4"
     )
 
     def __init__(self, driver: Any) -> None:
@@ -231,9 +230,9 @@ class PostgresSentRecorder:
         return result.sent is not None and result.opened is None
 
     async def record(self, owner: str, results: list[SendResult], now: datetime) -> int:
-        sent = [(result.sent.id, result.outgoing.delivery_id) for result in results if result.sent]
-        await self._driver.execute(self._SQL, now, [message for message, _ in sent], [id for _, id in sent], owner)
-        return len(sent)
+        rows = [(now, result.sent.id, result.outgoing.delivery_id, owner) for result in results if result.sent]
+        await self._driver.executemany(self._SQL, rows)  # one prepared statement, pipelined, atomic
+        return len(rows)
 
 
 SentRecorder = SqliteSentRecorder | PostgresSentRecorder
