@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine
 from bot.db.migrate import current_revision, downgrade, head_revision, include_name, upgrade
@@ -18,6 +22,30 @@ def _diff(connection: Connection) -> list[object]:
         connection, opts={"include_name": include_name, "compare_type": True, "target_metadata": metadata}
     )
     return list(compare_metadata(context, metadata))
+
+
+@contextlib.asynccontextmanager
+async def _database_at(
+    tmp_path: object, revision: str, *, empty: tuple[str, ...] = ("members", "tenants")
+) -> AsyncIterator[AsyncEngine]:
+    """A database written by an earlier release (migrated up to `revision` only), for an upgrade test to fill and
+    upgrade. On PostgreSQL it is the session's shared database, left as the other tests expect it afterwards: at
+    head, with the `empty` tables (and what cascades from them) emptied."""
+    if on_postgres():
+        from tests.conftest import POSTGRES_URL as url
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
+    engine = create_engine(url)
+    try:
+        if on_postgres():
+            await downgrade(engine, "base")
+        await upgrade(engine, revision)
+        yield engine
+        if on_postgres():
+            async with engine.begin() as connection:
+                await connection.execute(text(f"TRUNCATE {', '.join(empty)} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
 
 
 async def test_migrated_database_matches_the_models(database_url: str) -> None:
@@ -55,17 +83,7 @@ async def test_upgrade_from_empty_and_downgrade_to_base(tmp_path: object) -> Non
 
 async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_the_platform(tmp_path: object) -> None:
     """A database written by the previous release (revision 0003) upgrades in place, keeping every member."""
-    from sqlalchemy import text
-
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
-    engine = create_engine(url)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0003")
+    async with _database_at(tmp_path, "0003") as engine:
         async with engine.begin() as connection:
             await connection.execute(
                 text(
@@ -96,27 +114,12 @@ async def test_roles_upgrade_keeps_members_and_marks_existing_managers_as_from_t
             ("anna", "Anna", None, "admin", "granted"),
             ("bo", "Bo", None, "member", None),
         ]
-        if on_postgres():  # leave the shared database as the other tests expect it: empty, at head
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def test_kudos_upgrade_keeps_a_populated_database_and_takes_kudos(tmp_path: object) -> None:
     """A database at the previous release's head (0009) with members and learnings upgrades in place to 0014:
     everything stays, and kudos can refer to those members and learnings."""
-    from sqlalchemy import text
-
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/before-kudos.db"
-    engine = create_engine(url)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0009")
+    async with _database_at(tmp_path, "0009", empty=("kudos", "learnings", "members", "tenants")) as engine:
         async with engine.begin() as connection:
             await connection.execute(
                 text(
@@ -138,7 +141,7 @@ async def test_kudos_upgrade_keeps_a_populated_database_and_takes_kudos(tmp_path
                 )
             )
         await upgrade(engine)
-        assert await current_revision(engine) == head_revision(url)
+        assert await current_revision(engine) == head_revision(engine.url.render_as_string(hide_password=False))
         async with engine.begin() as connection:
             await connection.execute(
                 text(
@@ -151,27 +154,12 @@ async def test_kudos_upgrade_keeps_a_populated_database_and_takes_kudos(tmp_path
             kudos = (await connection.execute(text("SELECT giver_member_id, receiver_member_id FROM kudos"))).all()
         assert members == ["Sofie", "Bo"] and learnings == ["Small PRs get reviewed faster"]
         assert [tuple(row) for row in kudos] == [(1, 2)]
-        if on_postgres():
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE kudos, learnings, members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def test_retro_templates_upgrade_keeps_the_retros_of_the_previous_release(tmp_path: object) -> None:
     """A database at 0009 with a retro and its action item upgrades in place: the retro keeps its built-in
     template (no stored questions), and a team's own template can be stored next to it."""
-    from sqlalchemy import text
-
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
-    engine = create_engine(url)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0009")
+    async with _database_at(tmp_path, "0009") as engine:
         async with engine.begin() as connection:
             for statement in (
                 "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
@@ -200,27 +188,12 @@ async def test_retro_templates_upgrade_keeps_the_retros_of_the_previous_release(
                 )
             )
             assert await connection.scalar(text("SELECT name FROM retro_templates")) == "sprint"
-        if on_postgres():  # leave the shared database as the other tests expect it: empty, at head
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def test_circles_upgrade_keeps_mentoring_data_and_adds_empty_circle_tables(tmp_path: object) -> None:
     """A database of the previous release (revision 0009: mentoring, no circles) upgrades in place: its members,
     conversations, pairs and meetings stay, and the circle tables arrive empty and usable with them."""
-    from sqlalchemy import text
-
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
-    engine = create_engine(url)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0009")
+    async with _database_at(tmp_path, "0009") as engine:
         async with engine.begin() as connection:
             for statement in (
                 "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
@@ -257,27 +230,12 @@ async def test_circles_upgrade_keeps_mentoring_data_and_adds_empty_circle_tables
             )
             joined = (await connection.execute(text("SELECT member_id FROM circle_members"))).scalars().all()
             assert joined == [2]
-        if on_postgres():
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def test_scorecard_indexes_upgrade_a_populated_database_in_place(tmp_path: object) -> None:
     """A database at the previous release's head (0009) with deliveries and learnings gets the scorecard's
     indexes (0013) and keeps every row."""
-    from sqlalchemy import text
-
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
-    engine = create_engine(url)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0009")
+    async with _database_at(tmp_path, "0009") as engine:
         async with engine.begin() as connection:
             for statement in (
                 "INSERT INTO tenants (id, platform, external_id, language, timezone, created_at) "
@@ -313,11 +271,6 @@ async def test_scorecard_indexes_upgrade_a_populated_database_in_place(tmp_path:
         assert kept == [1, 1]
         # 0020 keeps the index by recipient and purpose without the state.
         assert {"ix_learnings_member_created", "ix_conversation_deliveries_member_purpose"} <= names
-        if on_postgres():
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def test_delivery_partial_indexes_upgrade_keeps_every_delivery_and_what_is_due(tmp_path: object) -> None:
@@ -326,8 +279,6 @@ async def test_delivery_partial_indexes_upgrade_keeps_every_delivery_and_what_is
     and the indexes holding `state` are replaced by the partial ones."""
     from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy import text
-
     from bot.catalog import Catalog
     from bot.clock import ManualClock
     from bot.conversations.engine import ConversationEngine
@@ -335,16 +286,8 @@ async def test_delivery_partial_indexes_upgrade_keeps_every_delivery_and_what_is
     from bot.directory import Directory, TenantDefaults
     from bot.ports import Notifier
 
-    if on_postgres():
-        from tests.conftest import POSTGRES_URL as url
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/previous.db"
-    engine = create_engine(url)
     due = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    try:
-        if on_postgres():
-            await downgrade(engine, "base")
-        await upgrade(engine, "0013")
+    async with _database_at(tmp_path, "0013") as engine:
         async with engine.begin() as connection:
             await connection.execute(
                 text(
@@ -426,8 +369,3 @@ async def test_delivery_partial_indexes_upgrade_keeps_every_delivery_and_what_is
         async with engine.connect() as connection:
             states = (await connection.execute(text("SELECT state FROM conversation_deliveries ORDER BY id"))).scalars()
             assert list(states) == ["pending", "pending", "sent"]
-        if on_postgres():
-            async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE members, tenants RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
