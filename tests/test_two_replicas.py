@@ -54,8 +54,8 @@ REFRESH = 1.0  # how often a replica reloads the shared pauses (EngineConfig.pau
 
 @dataclass
 class RateLimitedSlack(FakeSlack):
-    """A fake Slack 50 ms away that refuses one chat.postMessage of T1 with a 429 and notes when each post arrived, for which
-    workspace (known by its bot token)."""
+    """A fake Slack 50 ms away that refuses one chat.postMessage of T1 with a 429 and notes when each post arrived,
+    for which workspace (known by its bot token)."""
 
     arrivals: list[tuple[float, str]] = field(default_factory=list)
     refused_at: float | None = None
