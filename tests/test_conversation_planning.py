@@ -4,6 +4,7 @@ between chunks loses nothing and duplicates nothing. On a ManualClock."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -70,3 +71,35 @@ async def test_planner_dying_between_chunks_loses_and_duplicates_nothing(app: Ap
     assert await _facts(app) == (Counter({"sent": 40}), 1, TUESDAY_0900_CPH)
     per_member = Counter(conversation.id for conversation, _ in adapter.sent)
     assert len(per_member) == 40 and set(per_member.values()) == {1}
+
+
+async def test_large_rounds_due_together_all_start_in_the_first_transaction(app: App, clock: ManualClock) -> None:
+    """Two channels of 20 due at once, 10 invitations a transaction: the first holds 5 of each (both workspaces'
+    senders start at once), the later ones take from both in turn, and each series moves on with its last rows."""
+    clock.set(MONDAY_0600)
+    adapter = adapter_for(app)
+    other = replace(ROOM, id="C-other", name="other-room")
+    await app.membership.record_members(ROOM, [user(f"a{number:02d}") for number in range(19)])
+    await app.membership.record_members(other, [user(f"b{number:02d}") for number in range(19)])
+    await say(app.bot, "nudge add weekdays 09:00 dm")
+    await say(app.bot, "nudge add weekdays 09:00 dm", where=other)
+    clock.set(MONDAY_0900_CPH)
+
+    def die() -> None:
+        raise PlannerDied  # right after the first transaction committed
+
+    with pytest.raises(PlannerDied):
+        await engine_for(app, plan_chunk=10).planner.plan(clock.now(), die)
+    async with app.sessions() as session:
+        per_round = Counter((await session.scalars(select(Delivery.round_id))).all())
+        still_due = (await session.scalars(select(Series.next_due_at))).all()
+    assert sorted(per_round.values()) == [5, 5] and set(still_due) == {MONDAY_0900_CPH}
+
+    report = await engine_for(app, plan_chunk=10, batch_size=5, concurrency=3).tick()
+    assert report.delivery.sent == 40
+    async with app.sessions() as session:
+        moved_on = (await session.scalars(select(Series.next_due_at))).all()
+        states = Counter((await session.scalars(select(Delivery.state))).all())
+    assert set(moved_on) == {TUESDAY_0900_CPH} and states == Counter({"sent": 40})
+    per_member = Counter(conversation.id for conversation, _ in adapter.sent)
+    assert Counter(per_member.values()) == Counter({1: 38, 2: 1})  # anna is in both channels

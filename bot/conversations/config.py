@@ -19,7 +19,7 @@ class EngineConfig:
     batch_size: int = 500
     # Series fired per planning transaction: small enough that thousands due at once start sending early.
     plan_batch: int = 250
-    # A run with more recipients than this is written in several transactions, so sending starts sooner.
+    # Invitations per planning transaction (shared equally by the series planned together), so sending starts sooner.
     plan_chunk: int = 1_000
     concurrency: int = 10
     # Slack allows about one message per second per channel.

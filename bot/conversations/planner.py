@@ -2,9 +2,11 @@
 
 Each step is a short transaction over rows claimed with `FOR UPDATE SKIP LOCKED`; unique keys (one round per
 series and due time, one delivery per idempotency key) make a repeated or concurrent step harmless. A round with
-more recipients than `plan_chunk` is written in several transactions and its series moves on only after the last,
-so a crash in between fires it again and only the missing deliveries get in. Many small series due at once
-(personal ones) are planned together: one query for their audiences' facts, one insert for all their rounds.
+more recipients than its share of `plan_chunk` is written in several transactions and its series moves on only
+after the last, so a crash in between fires it again and only the missing deliveries get in. Those transactions
+take rows from every large round in turn: many workspaces due at once all start sending at once. Many small series
+due at once (personal ones) are planned together: one query for their audiences' facts, one insert for all their
+rounds.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from bot.db.upsert import insert_ignore
 log = logging.getLogger(__name__)
 # After this many rounds in a row missed (a long outage), jump ahead instead of recording each one.
 MAX_MISSED_RECORDS = 100
+# A series' share of the first planning transaction is never below this fraction of `plan_chunk`: small teams are
+# planned whole, without a later transaction.
+_SMALLEST_SHARE = 1 / 50
+_SERIES = cast(Table, Series.__table__)
 
 
 def timing_of(series: Series) -> Timing:
@@ -140,8 +146,8 @@ class Planner:
                 await session.commit()
             if committed is not None:
                 committed()
-            for rest in rests:
-                await self._finish(rest, committed)
+            if rests:
+                await self._finish(rests, committed)
             if len(due) < self._config.plan_batch:
                 return total
 
@@ -186,30 +192,32 @@ class Planner:
                 )
             )
             round_ids.update({(sid or 0, when): rid for sid, when, rid in found if (sid, when) in keys})
+        # The first transaction takes an equal share of `plan_chunk` from every series of the batch, so every
+        # workspace has something to send at once (each sends at its own platform limit), not the first few.
         chunk = self._config.plan_chunk
+        share = max(chunk // max(len(firings), 1), int(chunk * _SMALLEST_SHARE), 1)
         batch: list[dict[str, Any]] = []
         moved: list[dict[str, Any]] = []
         for firing in firings:
             series = firing.series
             rows = _invitations(firing, round_ids)
-            first = list(itertools.islice(rows, chunk + 1))
-            if len(first) <= chunk:
+            first = list(itertools.islice(rows, share + 1))
+            if len(first) <= share:
                 batch += first
                 moved.append({"b_id": series.id, "b_next_due": firing.next_due})
             else:
                 # A large fan-out: the rest is made and written in later transactions, so sending starts while it
                 # is. The series stays due until the last one: after a crash it fires again and the idempotency
                 # keys let only the missing deliveries in.
-                batch += first[:chunk]
+                batch += first[:share]
                 rests.append(
-                    _Rest(series.id, series.next_due_at, firing.next_due, itertools.chain(first[chunk:], rows))
+                    _Rest(series.id, series.next_due_at, firing.next_due, itertools.chain(first[share:], rows))
                 )
         await insert_ignore_many(session, Delivery, batch, ["idempotency_key"])
         if moved:
             # One executemany for the batch instead of the ORM's unit of work over each loaded series.
-            table = cast(Table, Series.__table__)
             await session.execute(
-                update(table).where(table.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_next_due")),
+                update(_SERIES).where(_SERIES.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_next_due")),
                 moved,
             )
         return len(round_rows)
@@ -229,23 +237,36 @@ class Planner:
                 due = timing.next_due(calendars, due)
         return _Firing(series, targets, dues, due)
 
-    async def _finish(self, rest: _Rest, committed: Callable[[], None] | None) -> None:
-        while rows := list(itertools.islice(rest.rows, self._config.plan_chunk)):  # made before the writer's turn
+    async def _finish(self, rests: list[_Rest], committed: Callable[[], None] | None) -> None:
+        """Write the rests of large rounds, `plan_chunk` rows a transaction taken in turn from each, and move each
+        series on in the transaction that writes its last rows."""
+        chunk = self._config.plan_chunk
+        active = list(rests)
+        while active:
+            share = max(chunk // len(active), 1)
+            rows: list[dict[str, Any]] = []  # made before the writer's turn
+            done: list[_Rest] = []
+            for rest in active:
+                taken = list(itertools.islice(rest.rows, share))
+                rows += taken
+                if len(taken) < share:
+                    done.append(rest)
             async with self._turns.session() as session:
                 await take_write_lock(session)
                 await insert_ignore_many(session, Delivery, rows, ["idempotency_key"])
+                if done:
+                    # Only if nobody moved it meanwhile (another replica may have fired it again between chunks).
+                    await session.execute(
+                        update(_SERIES)
+                        .where(_SERIES.c.id == bindparam("b_id"), _SERIES.c.next_due_at == bindparam("b_due"))
+                        .values(next_due_at=bindparam("b_next_due")),
+                        [{"b_id": r.series_id, "b_due": r.due, "b_next_due": r.next_due} for r in done],
+                    )
                 await session.commit()
-            if committed is not None:
+            if committed is not None and rows:
                 committed()
-        async with self._turns.session() as session:
-            await take_write_lock(session)
-            # Only if nobody moved it meanwhile (another replica may have fired it again between our chunks).
-            await session.execute(
-                update(Series)
-                .where(Series.id == rest.series_id, Series.next_due_at == rest.due)
-                .values(next_due_at=rest.next_due)
-            )
-            await session.commit()
+            finished = {id(rest) for rest in done}
+            active = [rest for rest in active if id(rest) not in finished]
 
     # --- reminders, closing, summaries --------------------------------------------------------------------
 
