@@ -87,6 +87,7 @@ class LimitedSlack:
     accepted: Counter[str] = field(default_factory=Counter)
     refused: int = 0
     last_accepted: float = 0.0
+    first_by_team: dict[str, float] = field(default_factory=dict)  # each workspace's first accepted post
     _workspaces: dict[str, Bucket] = field(default_factory=dict)
     _channels: dict[str, Bucket] = field(default_factory=dict)
     _ts: int = 0
@@ -112,6 +113,7 @@ class LimitedSlack:
     def reset(self) -> None:
         self.accepted.clear()
         self.refused, self.last_accepted = 0, 0.0
+        self.first_by_team.clear()
         self._workspaces.clear()
         self._channels.clear()
 
@@ -140,6 +142,7 @@ class LimitedSlack:
             self._channels[channel] = Bucket(self.channel_rate, 1.0, 0.0, now)
         self.accepted[channel] += 1
         self.last_accepted = now
+        self.first_by_team.setdefault(team, now)
         if len(self.accepted) >= self._expected:
             self.everyone.set()
         self._ts += 1
@@ -344,6 +347,9 @@ async def run(server_url: str, slack: LimitedSlack, api_url: str, args: argparse
     print(f"  {replicas} replica(s): {reached}/{total} members reached, {doubles} double sends, {slack.refused} 429s")
     print(f"  completion {completion:.1f} s, floor {floor:.1f} s, ratio {completion / floor:.2f} (target <= 1.15)")
     print(f"  throughput {reached / max(completion, 1e-9):.0f} posts/s (the limits allow {total / floor:.0f})")
+    starts = sorted(first - due_monotonic for first in slack.first_by_team.values())
+    if starts:
+        print(f"  first post {starts[0]:.1f} s after the due instant; every workspace's first by {starts[-1]:.1f} s")
     peaks = ", ".join(
         f"{peak:.0f} MiB (idle {rest:.0f}, x{peak / rest:.2f})" for peak, rest in zip(rss, idle, strict=True)
     )
