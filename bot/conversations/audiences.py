@@ -95,7 +95,7 @@ async def resolve_many(
     session: AsyncSession, audiences: list[Audience], tenants: dict[int, Tenant], tenant_ids: list[int]
 ) -> list[list[Target]]:
     """`resolve` for many audiences at once (a batch of due series): named members in one query for all of them,
-    so ten thousand personal series cost one round trip, not ten thousand."""
+    so ten thousand personal series cost one round trip, not ten thousand, and channels' members in another."""
     countries = {tenant_id: await team_country(session, tenant_id) for tenant_id in set(tenant_ids)}
     named = {
         member_id
@@ -108,12 +108,25 @@ async def resolve_many(
     for start in range(0, len(ids), 5_000):
         rows = await session.execute(_facts().where(Member.id.in_(ids[start : start + 5_000])))
         facts.update({row[0]: row for row in rows})
+    # Every channel's members in one query too: a hundred workspaces due at once wait for it before their first send.
+    channels = sorted({a.conversation_id for a in audiences if a.kind == "members" and a.conversation_id is not None})
+    rosters: dict[int, list[Any]] = {channel: [] for channel in channels}
+    for start in range(0, len(channels), 500):
+        query = (
+            _facts()
+            .add_columns(ConversationMember.conversation_id)
+            .join(ConversationMember, ConversationMember.member_id == Member.id)
+            .where(ConversationMember.conversation_id.in_(channels[start : start + 500]))
+        )
+        for row in await session.execute(query):
+            rosters[row[-1]].append(row[:-1])
     resolved = []
     for audience, tenant_id in zip(audiences, tenant_ids, strict=True):
-        tenant = tenants[tenant_id]
+        tenant, country = tenants[tenant_id], countries[tenant_id]
         if audience.kind in ("member", "pair", "list"):
-            country = countries[tenant_id]
             resolved.append([_target(facts[m], tenant, country) for m in audience.member_ids if m in facts])
+        elif audience.kind == "members" and audience.conversation_id is not None:
+            resolved.append([_target(row, tenant, country) for row in rosters[audience.conversation_id]])
         else:
             resolved.append(await resolve(session, audience, tenant))
     return resolved
