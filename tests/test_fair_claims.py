@@ -98,9 +98,10 @@ async def test_a_rate_limited_workspace_planned_first_does_not_hold_up_another(a
     ]
     assert max(free_times) < MONDAY_0900_CPH + timedelta(seconds=5)
     # The limited workspace's rate was learnt from its first 429s: after that its rows waited in the table instead
-    # of being refused one by one (without the budget: a refusal for about every five posts, over 20 here). Each 429
-    # also refuses the sends already in flight to it (up to `concurrency`), and how many are depends on how the
-    # database's answers interleave with the sends: 9 to 11 over repeated runs, so the bound leaves that room.
+    # of being refused one by one (without the budget: a refusal for about every five posts, over 20 here). The
+    # budget keeps measuring: its probe raises the rate until a 429, about every 5 s, and the burst after that
+    # pause brings a second one about 1.4 s later. Where those cycles fall in the run varies: 9 refusals when this
+    # test runs alone, 10 or 11 after the other delivery tests (on the main before this bound, too).
     assert adapter.refused <= 12, adapter.refused
     rate = engine.dispatcher.budgets.rate(f"{PLATFORM}|{LIMITED}")
     assert rate is not None and 3.5 <= rate <= 5.5, rate
