@@ -67,6 +67,16 @@ def _facts() -> Any:
     ).outerjoin(MemberSettings, MemberSettings.member_id == Member.id)
 
 
+def _roster(conversation_ids: list[int]) -> Any:
+    """`_facts()` of the members of these conversations, each row ending with its conversation's id."""
+    return (
+        _facts()
+        .add_columns(ConversationMember.conversation_id)
+        .join(ConversationMember, ConversationMember.member_id == Member.id)
+        .where(ConversationMember.conversation_id.in_(conversation_ids))
+    )
+
+
 def _target(row: Any, tenant: Tenant, country: str | None) -> Target:
     member_id, zone, own_country, opted_out, paused, until, direct = row
     recipient = Recipient(zone or tenant.timezone, own_country or country, bool(opted_out), bool(paused), until)
@@ -78,14 +88,12 @@ async def resolve(session: AsyncSession, audience: Audience, tenant: Tenant) -> 
     country = await team_country(session, tenant.id)
     if audience.kind == "channel":
         return [Target(None, Recipient(tenant.timezone, country), None)]
-    query = _facts()
     if audience.kind == "members":
-        query = query.join(ConversationMember, ConversationMember.member_id == Member.id).where(
-            ConversationMember.conversation_id == audience.conversation_id
-        )
+        rows = [row[:-1] for row in await session.execute(_roster([audience.conversation_id or 0]))]
     else:
-        query = query.where(Member.id.in_(audience.member_ids), Member.tenant_id == tenant.id)
-    targets = [_target(row, tenant, country) for row in (await session.execute(query)).all()]
+        query = _facts().where(Member.id.in_(audience.member_ids), Member.tenant_id == tenant.id)
+        rows = list((await session.execute(query)).all())
+    targets = [_target(row, tenant, country) for row in rows]
     order = {member_id: number for number, member_id in enumerate(audience.member_ids)}
     targets.sort(key=lambda target: order.get(target.member_id or 0, 0))
     return targets
@@ -112,13 +120,7 @@ async def resolve_many(
     channels = sorted({a.conversation_id for a in audiences if a.kind == "members" and a.conversation_id is not None})
     rosters: dict[int, list[Any]] = {channel: [] for channel in channels}
     for start in range(0, len(channels), 500):
-        query = (
-            _facts()
-            .add_columns(ConversationMember.conversation_id)
-            .join(ConversationMember, ConversationMember.member_id == Member.id)
-            .where(ConversationMember.conversation_id.in_(channels[start : start + 500]))
-        )
-        for row in await session.execute(query):
+        for row in await session.execute(_roster(channels[start : start + 500])):
             rosters[row[-1]].append(row[:-1])
     resolved = []
     for audience, tenant_id in zip(audiences, tenant_ids, strict=True):
