@@ -99,10 +99,10 @@ async def test_a_rate_limited_workspace_planned_first_does_not_hold_up_another(a
     assert max(free_times) < MONDAY_0900_CPH + timedelta(seconds=5)
     # The limited workspace's rate was learnt from its first 429s: after that its rows waited in the table instead
     # of being refused one by one (without the budget: a refusal for about every five posts, over 20 here). The
-    # budget keeps measuring: its probe raises the rate until a 429, about every 5 s, and the burst after that
-    # pause brings a second one about 1.4 s later. Where those cycles fall in the run varies: 9 refusals when this
-    # test runs alone, 10 or 11 after the other delivery tests (on the main before this bound, too).
-    assert adapter.refused <= 12, adapter.refused
+    # budget keeps measuring: its probe raises the rate until a 429, once every 6 s or so (2 at the start, then 2
+    # more in this run). When it probed right after each Retry-After wait, every such 429 brought a second one
+    # about 1.4 s later: 9 to 11 in all.
+    assert adapter.refused <= 6, adapter.refused
     rate = engine.dispatcher.budgets.rate(f"{PLATFORM}|{LIMITED}")
     assert rate is not None and 3.5 <= rate <= 5.5, rate
     assert engine.dispatcher.budgets.rate(f"{PLATFORM}|{FREE}") is None
@@ -124,11 +124,14 @@ def test_a_budget_is_learnt_between_two_429s_and_forgotten_when_not_confirmed() 
     budgets.limited(key, start + timedelta(seconds=2))
     rate = budgets.rate(key)
     assert rate is not None and 4.8 <= rate <= 5.0
-    # Just limited: nothing to take; a second later about one second's worth, never more than asked.
+    # Just limited: nothing to take; a second later one second's worth at the measured rate (4.9), no more: right
+    # after its Retry-After wait the platform's bucket holds a second's worth too.
     assert budgets.reserve(key, 50, start + timedelta(seconds=2)) == 0
     assert 0 < budgets.wait(key, start + timedelta(seconds=2)) <= 0.21
-    assert budgets.reserve(key, 50, start + timedelta(seconds=3)) == 5  # 4.9 a second, probing upwards (10 % a second)
-    assert budgets.reserve(key, 2, start + timedelta(seconds=10)) == 2
+    assert budgets.reserve(key, 50, start + timedelta(seconds=3)) == 4
+    # From 3 s after the 429 it probes upwards, 10 % a second, up to 1.5 times the measured rate (7.35 here).
+    assert budgets.reserve(key, 50, start + timedelta(seconds=10)) == 7
+    assert budgets.reserve(key, 2, start + timedelta(seconds=12)) == 2
     # No 429 for longer than `forget`: the rate is measured again.
     assert budgets.reserve(key, 50, start + timedelta(seconds=63)) is None
     assert budgets.rate(key) is None

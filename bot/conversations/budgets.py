@@ -20,8 +20,11 @@ from datetime import datetime, timedelta
 _SHORTEST_CYCLE = timedelta(milliseconds=200)
 # Sends go a little under the measured rate, so the platform's bucket is not emptied to the last token.
 _MARGIN = 0.98
-# Without a 429 the rate grows by this fraction a second since the last one, up to this factor.
+# Without a 429 the rate grows by this fraction a second, up to this factor...
 _PROBE, _PROBE_CAP = 0.1, 1.5
+# ...from this long after the last 429. The platform's bucket refills during the Retry-After wait and the first
+# claim after it takes a full second's worth: probing at once would empty it and bring a second 429 a second later.
+_SETTLE = timedelta(seconds=3)
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Budgets:
         assert scope.rate is not None and scope.limited_at is not None
         # Probe upwards while no 429 comes (a measured rate is a little low, and limits change): the next 429
         # measures again, over a longer cycle.
-        since = max((now - scope.limited_at).total_seconds(), 0.0)
+        since = max((now - scope.limited_at - _SETTLE).total_seconds(), 0.0)
         rate = scope.rate * min(1 + _PROBE * since, _PROBE_CAP)
         if scope.filled_at is not None:
             elapsed = max((now - scope.filled_at).total_seconds(), 0.0)
