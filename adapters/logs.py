@@ -17,6 +17,10 @@ from bot import log_context
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries that log SQL parameters or request bodies (member text) at DEBUG: held at WARNING whatever LOG_LEVEL says.
 PAYLOAD_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy", "slack_sdk", "slack_bolt", "botbuilder", "msrest", "urllib3")
+# slack_sdk's Web API clients decide whether to format each request and response for DEBUG (a repr of the whole
+# payload) from their own logger's level, not the effective one: left unset, they build both lines for every call
+# and the parent's level then drops them. Held like the others, they skip the work.
+_SELF_CHECKING_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client")
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,7 +58,7 @@ def configure(level: str | int, log_format: str, stream: TextIO | None = None) -
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in PAYLOAD_LOGGERS:
+    for name in PAYLOAD_LOGGERS + _SELF_CHECKING_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     if root.level > logging.DEBUG:
         # APScheduler reports every tick at INFO; our own log lines say what a tick did when it matters.

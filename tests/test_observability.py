@@ -139,6 +139,16 @@ def json_log() -> Iterator[io.StringIO]:
         root.setLevel(level)
 
 
+def test_slack_web_clients_do_not_format_debug_lines_that_would_be_dropped(json_log: io.StringIO) -> None:
+    """slack_sdk formats a DEBUG line for every Web API request and response when its client's own logger level
+    is unset (it reads `logger.level`, not the effective level). Even at LOG_LEVEL=DEBUG those lines would hold
+    member text, so the level is set where slack_sdk looks."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client_logger = AsyncWebClient(token="xoxb-test").logger
+    assert client_logger.level > logging.DEBUG and not client_logger.isEnabledFor(logging.DEBUG)
+
+
 async def test_json_log_lines_carry_the_delivery_id_and_no_member_text(
     app: App, clock: ManualClock, json_log: io.StringIO
 ) -> None:
