@@ -200,13 +200,14 @@ class SqliteSentRecorder:
 
 
 class PostgresSentRecorder:
-    """PostgreSQL: "sent" for a batch of plain sends on a connection of its own: asyncpg's executemany pipelines one
-    prepared update per row by primary key in one atomic round trip, instead of a session's begin, update and
-    commit."""
+    """PostgreSQL: "sent" for a batch of plain sends on a connection of its own, as one `UPDATE … FROM unnest(…)`:
+    one statement and one round trip, without a session's begin and commit (for ten rows about half the time of
+    asyncpg's executemany of one update per row)."""
 
     _SQL = (
-        f"UPDATE {_TABLE.name} SET state = 'sent', sent_at = $1, reason = NULL, claimed_by = NULL,"
-        " sent_message_id = $2 WHERE id = $3 AND claimed_by = $4"
+        f"UPDATE {_TABLE.name} AS d SET state = 'sent', sent_at = $1, reason = NULL, claimed_by = NULL,"
+        " sent_message_id = v.message FROM unnest($2::text[], $3::int[]) AS v(message, id)"
+        " WHERE d.id = v.id AND d.claimed_by = $4"
     )
 
     def __init__(self, driver: Any) -> None:
@@ -218,9 +219,13 @@ class PostgresSentRecorder:
         # fraction of a second of "sent" marks, and those deliveries are sent again after the lease: a duplicate,
         # never a loss.
         await self._driver.execute("SET synchronous_commit = off")
+        # Plan each batch for its rows. The generic plan PostgreSQL caches after five runs was made while planning
+        # was still filling the table, and it joined the batch to the table by a scan instead of the primary key.
+        await self._driver.execute("SET plan_cache_mode = force_custom_plan")
 
     async def aclose(self) -> None:
-        await self._driver.execute("RESET synchronous_commit")  # the connection goes back to the pool
+        # The connection goes back to the pool.
+        await self._driver.execute("RESET synchronous_commit; RESET plan_cache_mode")
 
     def close(self) -> None:
         return None
@@ -230,9 +235,9 @@ class PostgresSentRecorder:
         return result.sent is not None and result.opened is None
 
     async def record(self, owner: str, results: list[SendResult], now: datetime) -> int:
-        rows = [(now, result.sent.id, result.outgoing.delivery_id, owner) for result in results if result.sent]
-        await self._driver.executemany(self._SQL, rows)  # one prepared statement, pipelined, atomic
-        return len(rows)
+        sent = [(result.sent.id, result.outgoing.delivery_id) for result in results if result.sent]
+        await self._driver.execute(self._SQL, now, [message for message, _ in sent], [id for _, id in sent], owner)
+        return len(sent)
 
 
 SentRecorder = SqliteSentRecorder | PostgresSentRecorder
