@@ -117,23 +117,31 @@ def test_a_budget_is_learnt_between_two_429s_and_forgotten_when_not_confirmed() 
     assert budgets.reserve(key, 50, start) is None  # nothing known: the claim takes its fair share
     for _ in range(20):  # a burst, then the first 429: no cycle to measure yet
         budgets.accepted(key)
-    budgets.limited(key, start)
+    budgets.limited(key, start, start + timedelta(seconds=1))
     assert budgets.rate(key) is None
     for _ in range(10):  # ten accepted in the two seconds until the next 429: 5 a second
         budgets.accepted(key)
-    budgets.limited(key, start + timedelta(seconds=2))
+    budgets.limited(key, start + timedelta(seconds=2), start + timedelta(seconds=3))  # Retry-After: 1 s
     rate = budgets.rate(key)
     assert rate is not None and 4.8 <= rate <= 5.0
-    # Just limited: nothing to take; a second later one second's worth at the measured rate (4.9), no more: right
-    # after its Retry-After wait the platform's bucket holds a second's worth too.
+    # Just limited: nothing to take; when the wait ends, one second's worth at the measured rate (4.9), no more:
+    # the platform's bucket has refilled by as much during the wait.
     assert budgets.reserve(key, 50, start + timedelta(seconds=2)) == 0
     assert 0 < budgets.wait(key, start + timedelta(seconds=2)) <= 0.21
     assert budgets.reserve(key, 50, start + timedelta(seconds=3)) == 4
-    # From 3 s after the 429 it probes upwards, 10 % a second, up to 1.5 times the measured rate (7.35 here).
+    # From 2 s after the wait it probes upwards, 10 % a second, up to 1.5 times the measured rate (7.35 here).
     assert budgets.reserve(key, 50, start + timedelta(seconds=10)) == 7
     assert budgets.reserve(key, 2, start + timedelta(seconds=12)) == 2
+    # A long Retry-After: no probing when that wait ends either, so the first claim after it does not bring the
+    # next 429 (and the next long wait) at once.
+    for _ in range(90):
+        budgets.accepted(key)
+    budgets.limited(key, start + timedelta(seconds=20), start + timedelta(seconds=50))
+    rate = budgets.rate(key)
+    assert rate is not None and 4.6 <= rate <= 5.0, rate  # 90 accepted in the 18 s since the last 429, x 0.98
+    assert budgets.reserve(key, 50, start + timedelta(seconds=51)) == 4
     # No 429 for longer than `forget`: the rate is measured again.
-    assert budgets.reserve(key, 50, start + timedelta(seconds=63)) is None
+    assert budgets.reserve(key, 50, start + timedelta(seconds=81)) is None
     assert budgets.rate(key) is None
 
 

@@ -22,9 +22,10 @@ _SHORTEST_CYCLE = timedelta(milliseconds=200)
 _MARGIN = 0.98
 # Without a 429 the rate grows by this fraction a second, up to this factor...
 _PROBE, _PROBE_CAP = 0.1, 1.5
-# ...from this long after the last 429. The platform's bucket refills during the Retry-After wait and the first
-# claim after it takes a full second's worth: probing at once would empty it and bring a second 429 a second later.
-_SETTLE = timedelta(seconds=3)
+# ...from this long after the last 429's Retry-After wait ends. The platform's bucket refills during the wait and the
+# first claim after it takes a full second's worth: probing at once would empty it and bring the next 429 a second
+# later (and with it the next wait).
+_SETTLE = timedelta(seconds=2)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class _Scope:
     filled_at: datetime | None = None
     accepted: int = 0  # since the last 429
     limited_at: datetime | None = None
+    resumes_at: datetime | None = None  # when the last 429's Retry-After wait ends
 
 
 class Budgets:
@@ -70,8 +72,8 @@ class Budgets:
             scope = self._scopes[key] = _Scope()
         scope.accepted += 1
 
-    def limited(self, key: str, now: datetime) -> None:
-        """`key` got a 429 at `now`: what was accepted since its last 429 measures the rate."""
+    def limited(self, key: str, now: datetime, until: datetime | None = None) -> None:
+        """`key` got a 429 at `now`, to wait until `until`: what was accepted since its last 429 measures the rate."""
         scope = self._scopes.get(key)
         if scope is None:
             scope = self._scopes[key] = _Scope()
@@ -82,6 +84,7 @@ class Budgets:
         if last is None or now - last >= _SHORTEST_CYCLE:
             scope.limited_at, scope.accepted = now, 0
         scope.tokens, scope.filled_at = 0.0, now  # the platform's bucket is empty
+        scope.resumes_at = max(until or now, now)
 
     def _live(self, key: str, now: datetime) -> _Scope | None:
         scope = self._scopes.get(key)
@@ -92,10 +95,10 @@ class Budgets:
 
     @staticmethod
     def _fill(scope: _Scope, now: datetime) -> None:
-        assert scope.rate is not None and scope.limited_at is not None
+        assert scope.rate is not None and scope.resumes_at is not None
         # Probe upwards while no 429 comes (a measured rate is a little low, and limits change): the next 429
         # measures again, over a longer cycle.
-        since = max((now - scope.limited_at - _SETTLE).total_seconds(), 0.0)
+        since = max((now - scope.resumes_at - _SETTLE).total_seconds(), 0.0)
         rate = scope.rate * min(1 + _PROBE * since, _PROBE_CAP)
         if scope.filled_at is not None:
             elapsed = max((now - scope.filled_at).total_seconds(), 0.0)

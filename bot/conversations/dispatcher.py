@@ -404,7 +404,7 @@ class Dispatcher:
             tenant, conversation_scope = self._scopes(item, conversation)
             scope = conversation_scope if error.scope == "conversation" and conversation_scope else tenant
             if scope is tenant:
-                self.budgets.limited(scope_key(tenant), self._clock.now())
+                self.budgets.limited(scope_key(tenant), self._clock.now(), until)
             try:
                 await self.pauses.pause(scope_key(scope), until)
             except Exception:  # the pause still holds here; the row is retried on the next 429
