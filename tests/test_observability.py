@@ -140,9 +140,10 @@ def json_log() -> Iterator[io.StringIO]:
 
 
 def test_slack_web_clients_do_not_format_debug_lines_that_would_be_dropped(json_log: io.StringIO) -> None:
-    """slack_sdk formats a DEBUG line for every Web API request and response when its client's own logger level
-    is unset (it reads `logger.level`, not the effective level). Even at LOG_LEVEL=DEBUG those lines would hold
-    member text, so the level is set where slack_sdk looks."""
+    """slack_sdk builds a DEBUG line (a repr of the payload, member text and all) for every Web API request and
+    response unless its client's own logger level says otherwise: it reads `logger.level`, not the effective level.
+    The parent logger's WARNING dropped each line only after it was built; with the level set where slack_sdk looks,
+    it is not built, at LOG_LEVEL=DEBUG too."""
     from slack_sdk.web.async_client import AsyncWebClient
 
     client_logger = AsyncWebClient(token="xoxb-test").logger
