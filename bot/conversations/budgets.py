@@ -72,7 +72,7 @@ class Budgets:
             scope = self._scopes[key] = _Scope()
         scope.accepted += 1
 
-    def limited(self, key: str, now: datetime, until: datetime | None = None) -> None:
+    def limited(self, key: str, now: datetime, until: datetime) -> None:
         """`key` got a 429 at `now`, to wait until `until`: what was accepted since its last 429 measures the rate."""
         scope = self._scopes.get(key)
         if scope is None:
@@ -84,7 +84,7 @@ class Budgets:
         if last is None or now - last >= _SHORTEST_CYCLE:
             scope.limited_at, scope.accepted = now, 0
         scope.tokens, scope.filled_at = 0.0, now  # the platform's bucket is empty
-        scope.resumes_at = max(until or now, now)
+        scope.resumes_at = max(until, now)
 
     def _live(self, key: str, now: datetime) -> _Scope | None:
         scope = self._scopes.get(key)
